@@ -1,0 +1,5 @@
+import sys
+
+from mfcourse.cli import main
+
+sys.exit(main())

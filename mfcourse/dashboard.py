@@ -1,0 +1,93 @@
+"""Widget dashboards: one way to build the course's interactive figures.
+
+A *dashboard* is a box of controls above a figure. Every lecture builds its explorers with
+:func:`dashboard`, so that they behave alike for students (progress shown when a redraw is slow,
+errors shown in the figure's place rather than lost) and can be found by the browser tests:
+
+* the box carries the CSS class ``mfcourse-dashboard`` and ``mfcourse-kind-<kind>``, where
+  ``kind`` is ``"scrub"`` (the slider scrubs precomputed data; budget 300 ms) or ``"recompute"``
+  (the slider triggers a computation; budget 2 s, ``continuous_update=False``);
+* the primary control (the one a test moves) carries ``mfcourse-primary``;
+* the figure's output area carries ``mfcourse-figure``;
+* the status line carries ``mfcourse-status`` and reads ``computing…`` while a redraw runs.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Mapping
+
+KINDS = ("scrub", "recompute")
+
+
+def dashboard(update: Callable[..., object], controls: Mapping[str, object], *, primary: str,
+              kind: str = "scrub", title: str | None = None):
+    """Build a dashboard that calls ``update(**values)`` whenever a control changes.
+
+    Parameters
+    ----------
+    update:
+        Callable taking the controls' values as keyword arguments and returning a matplotlib
+        ``Figure`` (which is shown and then closed) or ``None`` (if it displays by itself).
+    controls:
+        Mapping from keyword name to an ipywidgets value widget (sliders, dropdowns, ...).
+    primary:
+        Key of the control that the browser tests move.
+    kind:
+        ``"scrub"`` for controls that index precomputed data, ``"recompute"`` for controls
+        that start a computation (their sliders are switched to ``continuous_update=False``).
+    title:
+        Optional bold heading above the controls.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The dashboard; display it as the last expression of a cell.
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    if primary not in controls:
+        raise ValueError(f"primary={primary!r} is not one of the controls {sorted(controls)}")
+
+    out = widgets.Output()
+    out.add_class("mfcourse-figure")
+    status = widgets.HTML(value="")
+    status.add_class("mfcourse-status")
+    for name, w in controls.items():
+        if kind == "recompute" and hasattr(w, "continuous_update"):
+            w.continuous_update = False
+        if name == primary:
+            w.add_class("mfcourse-primary")
+
+    def redraw(*_):
+        values = {name: w.value for name, w in controls.items()}
+        status.value = "<i>computing…</i>"
+        t0 = time.perf_counter()
+        with out:
+            out.clear_output(wait=True)
+            try:
+                fig = update(**values)
+                if fig is not None:
+                    display(fig)
+                    plt.close(fig)
+            except Exception:  # shown where the figure would be, never lost
+                print("This redraw failed; the error was:\n" + traceback.format_exc())
+        elapsed = time.perf_counter() - t0
+        status.value = f"<small>redrawn in {elapsed * 1e3:.0f} ms</small>"
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    children = []
+    if title:
+        children.append(widgets.HTML(value=f"<b>{title}</b>"))
+    children += [widgets.HBox(list(controls.values())), status, out]
+    box = widgets.VBox(children)
+    box.add_class("mfcourse-dashboard")
+    box.add_class(f"mfcourse-kind-{kind}")
+    redraw()
+    return box
