@@ -36,13 +36,14 @@ $(STAMP): pyproject.toml binder/requirements.txt tests/requirements.txt
 	@touch $(STAMP)
 
 course: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-	    $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) lectures/00_overview.ipynb
+	$(BIN)/mfcourse lab --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc = 5 ]; then echo "[mfcourse] pytest collected no tests: the suite is broken (exit 5)"; fi; \
+	exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -17,13 +17,22 @@ def _executor(path):
         from nbclient import NotebookClient
 
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
 
     return run
 
 
 def bench_lectures():
     for path in sorted((ROOT / "lectures").glob("*.ipynb")):
-        yield Benchmark(name=f"notebook {path.name}", run=_executor(path),
-                        target=("<=", BUDGETS.get(path.name, 90.0)), repeat=3, warmup=False)
+        yield Benchmark(
+            name=f"notebook {path.name}",
+            run=_executor(path),
+            target=("<=", BUDGETS.get(path.name, 90.0)),
+            repeat=3,
+            warmup=False,
+        )

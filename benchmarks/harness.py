@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -78,6 +78,6 @@ def format_table(results: list[Benchmark]) -> str:
         ok = {None: "", True: "yes", False: "NO"}[b.ok]
         rows.append((b.name, f"{b.median:.3f} s", str(len(b.times)), rate, target, ok))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)

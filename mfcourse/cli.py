@@ -14,7 +14,7 @@ import sys
 from mfcourse import __version__
 
 #: Modules that contribute subcommands (each defines ``register(subparsers)``).
-SUBCOMMANDS: tuple[str, ...] = ("mfcourse.info",)
+SUBCOMMANDS: tuple[str, ...] = ("mfcourse.info", "mfcourse.launch")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -21,8 +21,14 @@ from collections.abc import Callable, Mapping
 KINDS = ("scrub", "recompute")
 
 
-def dashboard(update: Callable[..., object], controls: Mapping[str, object], *, primary: str,
-              kind: str = "scrub", title: str | None = None):
+def dashboard(
+    update: Callable[..., object],
+    controls: Mapping[str, object],
+    *,
+    primary: str,
+    kind: str = "scrub",
+    title: str | None = None,
+):
     """Build a dashboard that calls ``update(**values)`` whenever a control changes.
 
     Parameters
@@ -76,7 +82,7 @@ def dashboard(update: Callable[..., object], controls: Mapping[str, object], *, 
                     display(fig)
                     plt.close(fig)
             except Exception:  # shown where the figure would be, never lost
-                print("This redraw failed; the error was:\n" + traceback.format_exc())
+                out.append_stderr("This redraw failed; the error was:\n" + traceback.format_exc())
         elapsed = time.perf_counter() - t0
         status.value = f"<small>redrawn in {elapsed * 1e3:.0f} ms</small>"
 

@@ -101,8 +101,12 @@ def label_scaling(ax, scaling: str, loc: str = "lower right") -> None:
     ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=7.5, alpha=0.75)
 
 
-def phase_space_axes(ax, x_label: str = r"position $x \in \mathbb{T}$",
-                     v_label: str = r"velocity $\xi$", torus: bool = True) -> None:
+def phase_space_axes(
+    ax,
+    x_label: str = r"position $x \in \mathbb{T}$",
+    v_label: str = r"velocity $\xi$",
+    torus: bool = True,
+) -> None:
     """Label a phase-space panel; on the torus, tick x at multiples of π on [−π, π)."""
     ax.set_xlabel(x_label)
     ax.set_ylabel(v_label)
@@ -127,9 +131,17 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
     return float(p), float(np.exp(logc))
 
 
-def loglog_rate(ax, x, y, *, label: str, theory: float | None = None,
-                theory_label: str | None = None, color: str | None = None,
-                marker: str = "o"):
+def loglog_rate(
+    ax,
+    x,
+    y,
+    *,
+    label: str,
+    theory: float | None = None,
+    theory_label: str | None = None,
+    color: str | None = None,
+    marker: str = "o",
+):
     """Plot measured ``y`` against ``x`` on log–log axes with its fitted slope.
 
     If ``theory`` (an exponent) is given, a dashed guide line of that slope is drawn through the
@@ -143,7 +155,13 @@ def loglog_rate(ax, x, y, *, label: str, theory: float | None = None,
     ax.loglog(xs, c * xs**p, "-", color=color, alpha=0.5, lw=1)
     if theory is not None:
         y0 = np.asarray(y, dtype=float)[np.argmin(x)]
-        ax.loglog(xs, y0 * (xs / x.min()) ** theory, "--", color=ROLE["reference"], lw=1,
-                  label=theory_label or f"slope {theory:+g}")
+        ax.loglog(
+            xs,
+            y0 * (xs / x.min()) ** theory,
+            "--",
+            color=ROLE["reference"],
+            lw=1,
+            label=theory_label or f"slope {theory:+g}",
+        )
     ax.legend()
     return p
