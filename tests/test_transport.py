@@ -1,0 +1,274 @@
+"""Tests of mfcourse.transport against independent references: scipy, POT, closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+import ot
+import pytest
+import scipy.stats
+
+from mfcourse import transport as tr
+
+TWO_PI = 2 * np.pi
+
+
+# ----------------------------------------------------------------------------- 1D by sorting
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_1d_w1_matches_scipy_equal_and_unequal_sizes(seed):
+    rng = np.random.default_rng(seed)
+    u, v = rng.normal(size=137), rng.standard_t(3, size=137)
+    assert tr.wasserstein_1d(u, v) == pytest.approx(
+        scipy.stats.wasserstein_distance(u, v), rel=1e-12
+    )
+    v2 = rng.exponential(size=53)
+    assert tr.wasserstein_1d(u, v2) == pytest.approx(
+        scipy.stats.wasserstein_distance(u, v2), rel=1e-10
+    )
+
+
+def test_1d_weighted_matches_scipy_and_pot_for_p1_p2():
+    rng = np.random.default_rng(3)
+    u, v = rng.normal(size=40), rng.uniform(-1, 2, size=25)
+    wu, wv = rng.random(40), rng.random(25)
+    wu[3] = 0.0  # a zero-weight atom must not matter
+    wu, wv = wu / wu.sum(), wv / wv.sum()
+    ref1 = scipy.stats.wasserstein_distance(u, v, wu, wv)
+    assert tr.wasserstein_1d(u, v, wu, wv) == pytest.approx(ref1, rel=1e-10)
+    ref2 = np.sqrt(ot.wasserstein_1d(u, v, wu, wv, p=2))  # POT returns W_p^p
+    assert tr.wasserstein_1d(u, v, wu, wv, p=2) == pytest.approx(ref2, rel=1e-10)
+    # and the 1D sorting agrees with the network simplex on the line
+    assert tr.wasserstein(u, v, wu, wv, p=2, periodic=()) == pytest.approx(ref2, rel=1e-9)
+
+
+def test_1d_translation_and_dirac_closed_forms():
+    rng = np.random.default_rng(4)
+    u = rng.normal(size=100)
+    for p in (1, 2, 3):
+        assert tr.wasserstein_1d(u, u + 0.7, p=p) == pytest.approx(0.7, rel=1e-12)
+    # W_p(delta_0, uniform sample) = (mean |u|^p)^{1/p}
+    assert tr.wasserstein_1d([0.0], u, p=2) == pytest.approx(np.sqrt(np.mean(u**2)), rel=1e-12)
+
+
+# ----------------------------------------------------------------------------- exact OT (POT)
+def test_exact_w2_matches_pot_euclidean_in_plane():
+    rng = np.random.default_rng(5)
+    P, Q = rng.normal(size=(30, 2)), rng.normal(1.0, 0.5, size=(45, 2))
+    a = rng.random(30)
+    a /= a.sum()
+    ref = np.sqrt(ot.emd2(a, np.full(45, 1 / 45), ot.dist(P, Q)))  # ot.dist: squared Euclidean
+    got = tr.wasserstein(P, Q, a, p=2, metric="euclidean", periodic=())
+    assert got == pytest.approx(ref, rel=1e-9)
+
+
+def test_exact_w1_euclidean_matches_pot_and_l1_is_between():
+    rng = np.random.default_rng(6)
+    P, Q = rng.normal(size=(40, 2)), rng.normal(size=(40, 2)) + [0.3, -0.2]
+    ref = ot.emd2(np.full(40, 1 / 40), np.full(40, 1 / 40), ot.dist(P, Q, metric="euclidean"))
+    e = tr.w1(P, Q, metric="euclidean", periodic=())
+    l1 = tr.w1(P, Q, metric="l1", periodic=())
+    assert e == pytest.approx(ref, rel=1e-9)
+    assert e <= l1 <= np.sqrt(2) * e + 1e-12
+
+
+def test_equal_size_uniform_w1_is_an_assignment():
+    # for uniform weights and equal sizes the optimum is a permutation (Birkhoff)
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(7)
+    P = np.column_stack([rng.uniform(-np.pi, np.pi, 60), rng.normal(size=60)])
+    Q = np.column_stack([rng.uniform(-np.pi, np.pi, 60), rng.normal(size=60)])
+    C = tr.cost_matrix(P, Q)
+    r, c = linear_sum_assignment(C)
+    assert tr.w1(P, Q) == pytest.approx(C[r, c].mean(), rel=1e-10)
+
+
+# ----------------------------------------------------------------------------- periodic metric
+def test_torus_distance_wraps():
+    assert tr.torus_distance(3.0, -3.0) == pytest.approx(TWO_PI - 6.0)
+    assert tr.torus_distance(0.1, 0.1 + 5 * TWO_PI) == pytest.approx(0.0, abs=1e-12)
+    assert tr.torus_distance(0.0, np.pi) == pytest.approx(np.pi)
+    x = np.random.default_rng(8).uniform(-20, 20, 1000)
+    d = tr.torus_distance(x, 0.0)
+    assert np.all((d >= 0) & (d <= np.pi + 1e-12))
+
+
+def test_wraparound_diracs():
+    # two Diracs near ±pi are close on the torus, far on the line
+    P, Q = [[np.pi - 0.05, 0.0]], [[-np.pi + 0.05, 0.2]]
+    assert tr.w1(P, Q) == pytest.approx(0.1 + 0.2)
+    assert tr.w1(P, Q, periodic=()) == pytest.approx(TWO_PI - 0.1 + 0.2)
+    assert tr.w2(P, Q, metric="euclidean") == pytest.approx(np.hypot(0.1, 0.2))
+
+
+@pytest.mark.parametrize("shift", [0.3, np.pi, 2.9, -5.0])
+def test_translation_invariance_on_torus(shift):
+    rng = np.random.default_rng(9)
+    P = np.column_stack([rng.uniform(-np.pi, np.pi, 50), rng.normal(size=50)])
+    Q = np.column_stack([rng.uniform(-np.pi, np.pi, 70), rng.normal(size=70)])
+    base = tr.w1(P, Q)
+    s = np.array([shift, 0.0])
+    wrap = np.array([TWO_PI, 0.0])
+    assert tr.w1(P + s, Q + s) == pytest.approx(base, rel=1e-10)
+    # representatives of the same torus points give the same distance
+    assert tr.w1(P + wrap, Q - 3 * wrap) == pytest.approx(base, rel=1e-10)
+    # wrapping the shifted points back into [-pi, pi) changes nothing on the torus
+    Pw = (P + s + np.pi) % TWO_PI - np.pi
+    Qw = (Q + s + np.pi) % TWO_PI - np.pi
+    assert tr.w1(Pw, Qw) == pytest.approx(base, rel=1e-10)
+
+
+def test_uniform_on_circle_vs_dirac_is_pi_over_2():
+    # W1(uniform on T, delta_0) = E d_T(X, 0) = pi/2 ; grid of n points approximates it exactly
+    n = 400
+    x = -np.pi + (np.arange(n) + 0.5) * TWO_PI / n
+    got = tr.w1(x, [0.0])
+    assert got == pytest.approx(np.mean(tr.torus_distance(x, 0.0)), rel=1e-12)
+    assert got == pytest.approx(np.pi / 2, rel=1e-4)
+
+
+# ----------------------------------------------------------------------------- plans and duality
+def test_optimal_plan_is_a_coupling_and_attains_cost():
+    rng = np.random.default_rng(10)
+    P, Q = rng.normal(size=(8, 2)), rng.normal(size=(11, 2))
+    b = rng.random(11)
+    b /= b.sum()
+    w, G = tr.optimal_plan(P, Q, None, b)
+    assert np.allclose(G.sum(1), 1 / 8) and np.allclose(G.sum(0), b)
+    assert np.all(G >= -1e-15)
+    assert w == pytest.approx(tr.w1(P, Q, None, b), rel=1e-12)
+    assert w == pytest.approx(np.sum(G * tr.cost_matrix(P, Q)), rel=1e-12)
+
+
+def test_kantorovich_rubinstein_dual_equals_primal_with_1_lipschitz_potential():
+    rng = np.random.default_rng(11)
+    P = np.column_stack([rng.uniform(-np.pi, np.pi, 25), rng.normal(size=25)])
+    Q = np.column_stack([rng.uniform(-1, 1, 30), rng.normal(0.5, 0.3, size=30)])
+    kr = tr.kantorovich_rubinstein(P, Q)
+    assert kr["dual"] == pytest.approx(kr["primal"], rel=1e-9)
+    assert kr["primal"] == pytest.approx(tr.w1(P, Q), rel=1e-12)
+    assert kr["lipschitz"] <= 1 + 1e-9
+
+
+# ----------------------------------------------------------------------------- Gaussians
+def test_gaussian_closed_form_1d_and_commuting():
+    # 1D: W2^2 = (m1-m2)^2 + (s1-s2)^2
+    assert tr.gaussian_w2(1.0, 4.0, -1.0, 1.0) == pytest.approx(np.sqrt(4 + 1))
+    # diagonal covariances: sum of 1D terms
+    got = tr.gaussian_w2([0, 0], np.diag([1.0, 9.0]), [3, 4], np.diag([4.0, 1.0]))
+    assert got == pytest.approx(np.sqrt(25 + 1 + 4))
+
+
+def test_gaussian_closed_form_matches_pot_gaussian_and_samples():
+    rng = np.random.default_rng(12)
+    A = rng.normal(size=(2, 2))
+    S1 = A @ A.T + 0.2 * np.eye(2)
+    B = rng.normal(size=(2, 2))
+    S2 = B @ B.T + 0.1 * np.eye(2)
+    m1, m2 = np.array([0.5, -0.2]), np.array([-0.3, 0.4])
+    ref = np.sqrt(ot.gaussian.bures_wasserstein_distance(m1, m2, S1, S2) ** 2)
+    assert tr.gaussian_w2(m1, S1, m2, S2) == pytest.approx(ref, rel=1e-8)
+    # the optimal map between Gaussians is affine: pushing a sample by it and computing the
+    # exact discrete W2 between the sample and its image gives the closed form exactly
+    r1 = np.linalg.cholesky(S1)
+    z = m1 + rng.normal(size=(300, 2)) @ r1.T
+    # empirical moments, so that the closed form is that of the sample's own Gaussian
+    me, Se = z.mean(0), np.cov(z.T, bias=True)
+    s1h = tr._sqrtm_psd(Se)
+    s1hi = np.linalg.inv(s1h)
+    T = s1hi @ tr._sqrtm_psd(s1h @ S2 @ s1h) @ s1hi
+    y = m2 + (z - me) @ T.T
+    exact = tr.w2(z, y, metric="euclidean", periodic=())
+    assert exact == pytest.approx(tr.gaussian_w2(me, Se, m2, S2), rel=1e-8)
+
+
+# ----------------------------------------------------------------------------- grid densities
+def _grid(nx=24, nv=24, vmax=5.0):
+    x = -np.pi + (np.arange(nx) + 0.5) * TWO_PI / nx
+    v = -vmax + (np.arange(nv) + 0.5) * 2 * vmax / nv
+    X, V = np.meshgrid(x, v, indexing="ij")
+    f = (1 + 0.5 * np.cos(X)) * np.exp(-(V**2) / 2) / (TWO_PI * np.sqrt(TWO_PI))
+    return f, x, v
+
+
+def test_grid_measure_and_w1_to_grid_against_its_own_atoms():
+    f, x, v = _grid()
+    Q, b = tr.grid_measure(f, x, v)
+    assert b.sum() == pytest.approx(1.0) and Q.shape == (f.size, 2)
+    # the grid measure against itself: 0; against the same atoms with weights, the general solver
+    assert tr.wasserstein(Q, Q, b, b) == pytest.approx(0.0, abs=1e-12)
+    rng = np.random.default_rng(13)
+    idx = rng.choice(len(b), size=200, p=b)
+    pts = Q[idx] + rng.normal(scale=0.01, size=(200, 2))
+    assert tr.w1_to_grid(pts, f, x, v) == pytest.approx(tr.w1(pts, Q, None, b), rel=1e-12)
+
+
+def test_w1_to_grid_converges_to_continuous_reference_in_1d_marginal():
+    # a density depending on x only, uniform in a narrow v band: W1 to Dirac in v at 0 ...
+    # use the lower bound W1 >= W1 of the x-marginals (a 1-Lipschitz projection), exact in 1D
+    f, x, v = _grid(32, 32)
+    rng = np.random.default_rng(14)
+    pts = np.column_stack([rng.uniform(-np.pi, np.pi, 300), rng.normal(size=300)])
+    w = tr.w1_to_grid(pts, f, x, v)
+    Q, b = tr.grid_measure(f, x, v)
+    lower_v = tr.wasserstein_1d(pts[:, 1], Q[:, 1], None, b)
+    assert w >= lower_v - 1e-12
+    assert tr.grid_quantization_bound(x, v) == pytest.approx((x[1] - x[0] + v[1] - v[0]) / 2)
+
+
+# ----------------------------------------------------------------------------- approximations
+def test_sliced_is_below_exact_and_sinkhorn_above():
+    rng = np.random.default_rng(15)
+    P, Q = rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) * [1.5, 0.5] + 0.3
+    exact2 = tr.w2(P, Q, metric="euclidean", periodic=())
+    assert tr.sliced_wasserstein_approx(P, Q, p=2) <= exact2 + 1e-12
+    exact1 = tr.w1(P, Q)
+    s = tr.sinkhorn_w_approx(P, Q, reg=0.01)
+    assert exact1 - 1e-9 <= s <= 1.1 * exact1
+
+
+# ----------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(a=[0.5, 0.7, -0.2]), "negative"),
+        (dict(a=[0.3, 0.3, 0.3]), "sum"),
+        (dict(a=[0.5, 0.5]), "shape"),
+        (dict(a=[np.nan, 0.5, 0.5]), "NaN"),
+        (dict(p=0.5), "p must"),
+        (dict(metric="l2"), "metric"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, match):
+    P = np.zeros((3, 2))
+    Q = np.ones((4, 2))
+    with pytest.raises(ValueError, match=match):
+        tr.wasserstein(P, Q, **kwargs)
+
+
+def test_bad_points_and_densities():
+    with pytest.raises(ValueError, match="NaN"):
+        tr.w1([[0.0, np.nan]], [[0.0, 0.0]])
+    with pytest.raises(ValueError, match="dimension"):
+        tr.w1(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="shape"):
+        tr.wasserstein_1d(np.zeros((3, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="sum"):
+        tr.wasserstein_1d([0.0, 1.0], [0.0], [0.2, 0.2])
+    f, x, v = _grid(8, 8)
+    with pytest.raises(ValueError, match="negative"):
+        tr.w1_to_grid(np.zeros((2, 2)), f - 1.0, x, v)
+    with pytest.raises(ValueError, match="shape"):
+        tr.w1_to_grid(np.zeros((2, 2)), f[:, :5], x, v)
+    with pytest.raises(ValueError, match="zero mass"):
+        tr.w1_to_grid(np.zeros((2, 2)), 0 * f, x, v)
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        tr.w1_to_grid(np.zeros((2, 3)), f, x, v)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        tr.gaussian_w2([0, 0], np.diag([1.0, -1.0]), [0, 0], np.eye(2))
+
+
+def test_non_converged_simplex_raises():
+    rng = np.random.default_rng(16)
+    P, Q = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
+    with pytest.raises(RuntimeError, match="num_iter_max"):
+        tr.w1(P, Q, num_iter_max=3)
