@@ -14,7 +14,7 @@ import sys
 from mfcourse import __version__
 
 #: Modules that contribute subcommands (each defines ``register(subparsers)``).
-SUBCOMMANDS: tuple[str, ...] = ("mfcourse.info", "mfcourse.launch")
+SUBCOMMANDS: tuple[str, ...] = ("mfcourse.info", "mfcourse.launch", "mfcourse.grading.cli")
 
 
 class _Parser(argparse.ArgumentParser):

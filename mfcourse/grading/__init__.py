@@ -1,0 +1,38 @@
+"""Exercises and their grading (issue #3).
+
+One source per exercise: a *solution notebook* ``exercises/solutions/NN_name.ipynb`` whose code
+cells mark solution regions between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` lines and whose
+*graded test cells* carry the cell metadata ``{"mfcourse": {"grade": {"id": ..., "points": ...}}}``.
+
+- :mod:`mfcourse.grading.build` turns solutions into student notebooks
+  (``mfcourse exercises build``) and checks that the committed student notebooks are in sync
+  (``mfcourse exercises check``).
+- :mod:`mfcourse.grading.grade` grades student notebooks (``mfcourse grade``): it restores the
+  pristine graded test cells by id from the solution notebooks, runs the notebook on a fresh kernel
+  through nbval with a per-cell timeout and scores each test.
+- :mod:`mfcourse.grading.report` renders the results (terminal table, JSON, JUnit XML, Markdown).
+"""
+
+from mfcourse.grading.build import (
+    BEGIN_MARKER,
+    END_MARKER,
+    ExerciseFormatError,
+    GradedTest,
+    build_all,
+    build_student_notebook,
+    check_all,
+    graded_tests,
+    source_checksum,
+)
+
+__all__ = [
+    "BEGIN_MARKER",
+    "END_MARKER",
+    "ExerciseFormatError",
+    "GradedTest",
+    "build_all",
+    "build_student_notebook",
+    "check_all",
+    "graded_tests",
+    "source_checksum",
+]
