@@ -308,26 +308,26 @@ def build_all(
         current = target.read_bytes().decode("utf-8", "replace") if target.exists() else None
         if current == text:
             report.unchanged.append(target)
-            say(f"up to date  {_rel(target)}")
+            say(f"up to date  {display_path(target)}")
         elif check:
             report.out_of_sync.append(target)
             state = "missing" if current is None else "out of sync"
-            say(f"{state:<11} {_rel(target)} (run `mfcourse exercises build`)")
+            say(f"{state:<11} {display_path(target)} (run `mfcourse exercises build`)")
         else:
             target.write_text(text, encoding="utf-8")
             report.written.append(target)
-            say(f"wrote       {_rel(target)}")
+            say(f"wrote       {display_path(target)}")
     names = {s.stem for s in solutions}
     for student in sorted(exercises_dir.glob("*.ipynb")):
         if student.stem not in names:
             msg = (
-                f"{_rel(student)} has no solution notebook solutions/{student.name}; "
+                f"{display_path(student)} has no solution notebook solutions/{student.name}; "
                 "author exercises as solution notebooks (then build), or delete it"
             )
             report.problems.append(msg)
             say(f"error: {msg}")
     if not solutions:
-        say(f"no solution notebooks in {_rel(exercises_dir / 'solutions')}")
+        say(f"no solution notebooks in {display_path(exercises_dir / 'solutions')}")
     return report
 
 
@@ -336,7 +336,7 @@ def check_all(exercises_dir: Path | None = None, out=print) -> BuildReport:
     return build_all(exercises_dir, check=True, out=out)
 
 
-def _rel(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:

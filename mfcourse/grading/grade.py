@@ -1,0 +1,617 @@
+r"""``mfcourse grade``: grade student notebooks against the course's pristine graded tests.
+
+For each student notebook ``NN_name.ipynb``:
+
+1. **Find the pristine tests.** The exercise name is the notebook's ``metadata.mfcourse.exercise``
+   (written by ``mfcourse exercises build``), else its file stem; the graded tests (id, points,
+   source) are read from the solution notebook ``<solutions>/NN_name.ipynb``. Points always come
+   from there, never from the student's copy.
+2. **Restore them.** Every cell carrying a known test id is replaced by the pristine cell (an edited
+   source is *restored*; a source that matches the checksum stored by an older build but not the
+   current test is *updated*); a test whose cell was deleted is *re-inserted* after the nearest
+   preceding cell of the pristine notebook that is still present; duplicates are dropped and
+   unknown ids lose their grade. Outputs, execution counts and cell metadata of the student's own
+   cells are dropped (so nbval markers in metadata cannot skip anything), the kernel is always
+   ``python3`` of the running environment.
+3. **Run it** in a temporary directory (the student's file is never modified) on a fresh kernel,
+   through nbval (``--nbval-lax``) with a per-cell timeout, in a subprocess with a hard time
+   budget. A test scores its points if its cell ran without an exception, 0 otherwise (failure,
+   timeout, dead kernel, not run).
+
+Anything that prevents grading one notebook (missing file, malformed JSON, no solution notebook,
+kernel that does not start) is reported with a clear message, scores 0 for that exercise, and
+grading continues with the next notebook.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+from mfcourse.grading.build import (
+    EXERCISE_NAME,
+    ExerciseFormatError,
+    GradedTest,
+    build_student_notebook,
+    default_exercises_dir,
+    display_path,
+    grade_metadata,
+    graded_tests,
+    source_checksum,
+)
+
+#: Seconds allowed for starting pytest and the kernel, on top of the per-cell timeouts.
+STARTUP_BUDGET = 90.0
+#: Extra seconds per cell on top of ``timeout`` (nbval waits 5 s for output after interrupting).
+PER_CELL_SLACK = 10.0
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+_CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
+_MAX_COPIED_FILE = 10 * 1024 * 1024
+
+
+@dataclass
+class TestResult:
+    """The score of one graded test."""
+
+    id: str
+    max_points: int
+    points: int = 0
+    status: str = "not run"  # passed | failed | timeout | kernel died | not run
+    message: str = ""
+    details: str = ""
+    duration: float = 0.0
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass
+class Restoration:
+    """A change made to the student's notebook before running it."""
+
+    id: str
+    action: str  # restored | updated | reinserted | duplicate removed | unknown id ignored
+    detail: str
+
+
+@dataclass
+class ExerciseResult:
+    """The grading of one student notebook."""
+
+    notebook: str
+    exercise: str
+    solution: str | None = None
+    tests: list[TestResult] = field(default_factory=list)
+    restorations: list[Restoration] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    duration: float = 0.0
+
+    @property
+    def points(self) -> int:
+        return sum(t.points for t in self.tests)
+
+    @property
+    def max_points(self) -> int:
+        return sum(t.max_points for t in self.tests)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.tests) and not self.errors and all(t.passed for t in self.tests)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.update(points=self.points, max_points=self.max_points, passed=self.passed)
+        for t, td in zip(self.tests, d["tests"], strict=True):
+            td["passed"] = t.passed
+        return d
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def discover(paths: Sequence[Path], exercises_dir: Path | None = None) -> list[Path]:
+    """Student notebooks to grade: the given files, the ``*.ipynb`` of given folders, or (no paths)
+    every exercise of ``exercises_dir``, including those whose student notebook is missing."""
+    if not paths:
+        exercises_dir = Path(exercises_dir) if exercises_dir else default_exercises_dir()
+        found = {p.name: p for p in exercises_dir.glob("*.ipynb")}
+        for sol in (exercises_dir / "solutions").glob("*.ipynb"):
+            found.setdefault(sol.name, exercises_dir / sol.name)
+        return [found[k] for k in sorted(found)]
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(q for q in p.glob("*.ipynb") if q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+# --------------------------------------------------------------------------- restoration
+
+
+def _text(source) -> str:
+    if isinstance(source, list):
+        return "".join(str(s) for s in source)
+    return source if isinstance(source, str) else ""
+
+
+def read_student_json(path: Path) -> dict:
+    """The raw JSON of a student notebook; ``ValueError`` with a readable message if not one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"notebook not found: {path}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            f"{path} is not valid notebook JSON: {exc.msg} at line {exc.lineno}, column "
+            f"{exc.colno} (a merge conflict or a hand edit?). Restore it from git, or rebuild it "
+            "and copy your solutions back in."
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ValueError(f"{path} is JSON but not a Jupyter notebook (no list of cells)")
+    return data
+
+
+def exercise_name(data: dict | None, path: Path) -> str:
+    """``metadata.mfcourse.exercise`` if it is a valid exercise name, else the file stem."""
+    if isinstance(data, dict):
+        meta = data.get("metadata")
+        mf = meta.get("mfcourse") if isinstance(meta, dict) else None
+        name = mf.get("exercise") if isinstance(mf, dict) else None
+        if isinstance(name, str) and EXERCISE_NAME.match(name):
+            return name
+    return path.stem
+
+
+def restore(data: dict, pristine_nb, tests: list[GradedTest]):
+    """The notebook to run: the student's cells with the pristine graded tests put back.
+
+    Returns ``(notebook, restorations, test_of_code_cell)`` where ``test_of_code_cell`` maps the
+    index of a code cell (as nbval counts them) to the id of the graded test it holds.
+    """
+    by_id = {t.id: t for t in tests}
+    by_source = {t.source: t for t in tests}
+    restorations: list[Restoration] = []
+    cells: list = []
+    holds: list[str | None] = []  # test id held by each output cell
+    seen: set[str] = set()
+    for raw in data["cells"]:
+        if not isinstance(raw, dict):
+            continue
+        ctype, source = raw.get("cell_type"), _text(raw.get("source", ""))
+        grade = grade_metadata(raw)
+        gid = grade.get("id") if grade else None
+        gid = gid if isinstance(gid, str) else None
+        test = by_id.get(gid) if gid else None
+        if test is None and gid is None and ctype == "code" and source in by_source:
+            test = by_source[source]
+            if test.id in seen:
+                test = None
+            else:
+                restorations.append(
+                    Restoration(test.id, "restored", "its grade metadata had been removed")
+                )
+        if test is not None:
+            if test.id in seen:
+                restorations.append(
+                    Restoration(test.id, "duplicate removed", "a second cell carried this id")
+                )
+                continue
+            seen.add(test.id)
+            if ctype != "code" or source != test.source:
+                stored = grade.get("checksum") if grade else None
+                if (
+                    ctype == "code"
+                    and isinstance(stored, str)
+                    and stored != test.checksum
+                    and source_checksum(source) == stored
+                ):
+                    restorations.append(
+                        Restoration(
+                            test.id,
+                            "updated",
+                            "the course changed this test since your copy was built; the current "
+                            "version was run",
+                        )
+                    )
+                else:
+                    what = "edited" if ctype == "code" else f"turned into a {ctype} cell"
+                    restorations.append(
+                        Restoration(
+                            test.id, "restored", f"the test cell was {what}; the original ran"
+                        )
+                    )
+            cells.append(copy.deepcopy(pristine_nb.cells[test.index]))
+            holds.append(test.id)
+            continue
+        if gid is not None:
+            restorations.append(
+                Restoration(
+                    gid,
+                    "unknown id ignored",
+                    "not a graded test of this exercise; run as your code",
+                )
+            )
+        if ctype == "code":
+            cell = new_code_cell(source)
+        elif ctype == "markdown":
+            cell = new_markdown_cell(source)
+        elif ctype == "raw":
+            cell = new_raw_cell(source)
+        else:
+            continue
+        cid = raw.get("id")
+        if isinstance(cid, str) and _CELL_ID.match(cid):
+            cell["id"] = cid
+        cells.append(cell)
+        holds.append(None)
+
+    # re-insert deleted tests after the nearest preceding pristine cell still present
+    for test in tests:
+        if test.id in seen:
+            continue
+        position, anchor = len(cells), "at the end of the notebook"
+        for j in range(test.index - 1, -1, -1):
+            ref = pristine_nb.cells[j]
+            k = _find(cells, ref)
+            if k is not None:
+                position, anchor = k + 1, f"after pristine cell {j}"
+                break
+        cells.insert(position, copy.deepcopy(pristine_nb.cells[test.index]))
+        holds.insert(position, test.id)
+        seen.add(test.id)
+        restorations.append(
+            Restoration(test.id, "reinserted", f"the test cell was deleted; re-inserted {anchor}")
+        )
+
+    used: set[str] = set()
+    for i, cell in enumerate(cells):
+        cid = cell.get("id")
+        if not cid or cid in used:
+            cid = f"mfcourse-grade-{i}"
+            cell["id"] = cid
+        used.add(cid)
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    test_of_code_cell: dict[int, str] = {}
+    n_code = 0
+    for cell, tid in zip(cells, holds, strict=True):
+        if cell.cell_type == "code":
+            if tid is not None:
+                test_of_code_cell[n_code] = tid
+            n_code += 1
+    return nb, restorations, test_of_code_cell
+
+
+def _find(cells, ref) -> int | None:
+    """Index of the cell matching a pristine cell: same cell id, else same non-empty source."""
+    rid = ref.get("id")
+    if rid:
+        for k, cell in enumerate(cells):
+            if cell.get("id") == rid:
+                return k
+    if ref.source.strip():
+        for k, cell in enumerate(cells):
+            if cell.cell_type == ref.cell_type and cell.source == ref.source:
+                return k
+    return None
+
+
+# --------------------------------------------------------------------------- execution
+
+
+def _short(message: str) -> str:
+    """One line saying why a cell failed, from nbval's failure report."""
+    text = _ANSI.sub("", message)
+    if "Timeout of" in text:
+        m = re.search(r"Timeout of ([\d.]+) seconds exceeded", text)
+        return f"timed out after {m.group(1) if m else '?'} s (an infinite loop? too slow?)"
+    if "KernelDied" in text or "kernel died" in text or "Kernel dead" in text:
+        return "the kernel died (os._exit, exit(), a crash) before or while running this cell"
+    tail = text.split("Traceback:", 1)[-1]
+    lines = [ln.strip() for ln in tail.strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "failed"
+
+
+def _details(message: str) -> str:
+    text = _ANSI.sub("", message)
+    if "Traceback:" in text:
+        text = "Traceback:" + text.split("Traceback:", 1)[1]
+    return text[-4000:].strip()
+
+
+def _status(message: str) -> str:
+    text = _ANSI.sub("", message)
+    if "Timeout of" in text:
+        return "timeout"
+    if "KernelDied" in text or "kernel died" in text or "Kernel dead" in text:
+        return "kernel died"
+    return "failed"
+
+
+def _copy_siblings(src_dir: Path, dst: Path) -> None:
+    """Copy the data files next to the student's notebook (not notebooks, not folders)."""
+    try:
+        entries = list(src_dir.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        try:
+            if p.is_file() and p.suffix != ".ipynb" and p.stat().st_size <= _MAX_COPIED_FILE:
+                shutil.copy2(p, dst / p.name)
+        except OSError:
+            continue
+
+
+def run_notebook(nb, workdir: Path, name: str, timeout: float) -> tuple[list[dict], str, float]:
+    """Run a notebook through nbval in a subprocess; return (cell records, log tail, seconds)."""
+    nb_path = workdir / f"{name}.ipynb"
+    nbformat.write(nb, nb_path)
+    scratch = workdir.parent
+    results = scratch / "results.jsonl"
+    ini = scratch / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    log = scratch / "pytest.log"
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(nb_path),
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(workdir),
+        "-p",
+        "nbval.plugin",
+        "-p",
+        "mfcourse.grading._nbval_plugin",
+        "-p",
+        "no:cacheprovider",
+        "--nbval-lax",
+        "--nbval-current-env",
+        f"--nbval-cell-timeout={timeout:g}",
+        "--nbval-kernel-startup-timeout=60",
+        "--color=no",
+        "-q",
+    ]
+    env = dict(os.environ)
+    env.pop("PYTEST_ADDOPTS", None)
+    env.update(
+        PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
+        MFCOURSE_GRADE_RESULTS=str(results),
+        MPLBACKEND="Agg",
+        IPYTHONDIR=str(scratch / "ipython"),
+        JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    n_code = sum(c.cell_type == "code" for c in nb.cells)
+    budget = STARTUP_BUDGET + n_code * (timeout + PER_CELL_SLACK)
+    start = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=str(workdir),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=budget)
+            stopped = ""
+        except subprocess.TimeoutExpired:
+            stopped = f"grading stopped after its time budget of {budget:.0f} s"
+            _kill(proc.pid, group=True)
+            proc.wait()
+    records = []
+    if results.exists():
+        for line in results.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    for rec in records:  # a kernel left behind by a killed run
+        if rec.get("event") == "kernel" and stopped and rec.get("pid"):
+            _kill(int(rec["pid"]), group=False)
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+    if stopped:
+        tail = stopped + "\n" + tail
+        records.append({"event": "stopped", "message": stopped})
+    return records, tail, time.monotonic() - start
+
+
+def _kill(pid: int, group: bool) -> None:
+    try:
+        if group:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def grade_notebook(path: Path, solutions_dir: Path, timeout: float) -> ExerciseResult:
+    """Grade one student notebook (never raises for a problem of the notebook itself)."""
+    start = time.monotonic()
+    path = Path(path)
+    data, read_error = None, None
+    try:
+        data = read_student_json(path)
+    except ValueError as exc:
+        read_error = str(exc)
+    name = exercise_name(data, path)
+    result = ExerciseResult(notebook=display_path(path), exercise=name)
+    solution = Path(solutions_dir) / f"{name}.ipynb"
+    if not solution.is_file():
+        result.errors.append(
+            f"no solution notebook for exercise {name!r}: looked for {solution}. Grading needs "
+            "the course's solution notebooks (they hold the pristine tests); is the notebook "
+            "named like the course's exercise, and is --solutions right?"
+        )
+        if read_error:
+            result.errors.append(read_error)
+        result.duration = time.monotonic() - start
+        return result
+    result.solution = str(solution)
+    try:
+        sol_nb = nbformat.read(solution, as_version=4)
+        tests = graded_tests(sol_nb, str(solution))
+        pristine = build_student_notebook(sol_nb, name, where=str(solution))
+    except (ExerciseFormatError, ValueError, OSError) as exc:
+        result.errors.append(f"the solution notebook cannot be used: {exc}")
+        result.duration = time.monotonic() - start
+        return result
+    except Exception as exc:  # malformed solution JSON and the like
+        result.errors.append(f"the solution notebook {solution} cannot be read: {exc}")
+        result.duration = time.monotonic() - start
+        return result
+    result.tests = [TestResult(id=t.id, max_points=t.points) for t in tests]
+    if read_error:
+        result.errors.append(read_error)
+        for t in result.tests:
+            t.message = "not graded: the notebook could not be read"
+        result.duration = time.monotonic() - start
+        return result
+
+    nb, result.restorations, test_of_cell = restore(data, pristine, tests)
+    scratch = Path(tempfile.mkdtemp(prefix="mfcourse-grade-"))
+    try:
+        workdir = scratch / "work"
+        workdir.mkdir()
+        _copy_siblings(path.parent, workdir)
+        records, log_tail, _ = run_notebook(nb, workdir, name, timeout)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    by_id = {t.id: t for t in result.tests}
+    cell_records = [r for r in records if r.get("event") == "cell"]
+    for rec in cell_records:
+        tid = test_of_cell.get(rec.get("cell"))
+        if tid is None:
+            if not rec["passed"] and not rec.get("skipped") and len(result.cell_errors) < 5:
+                result.cell_errors.append(
+                    f"code cell {rec['cell']} (yours): {_short(rec.get('message', ''))}"
+                )
+            continue
+        t = by_id[tid]
+        t.duration = rec.get("duration", 0.0)
+        if rec["passed"]:
+            t.status, t.points, t.message = "passed", t.max_points, ""
+        else:
+            msg = rec.get("message", "")
+            t.status = _status(msg)
+            t.message = _short(msg) if msg else "not run"
+            t.details = _details(msg)
+            t.points = 0
+    stopped = [r["message"] for r in records if r.get("event") == "stopped"]
+    if stopped or not cell_records:
+        result.errors.append(
+            (stopped[0] if stopped else "the notebook could not be run")
+            + ("; last lines of the run:\n" + log_tail.strip()[-1500:] if log_tail.strip() else "")
+        )
+    for t in result.tests:
+        if t.status == "not run" and not t.message:
+            t.message = "not run: grading of this notebook stopped before this test"
+    result.duration = time.monotonic() - start
+    return result
+
+
+def grade_notebooks(
+    paths: Sequence[Path] = (),
+    solutions_dir: Path | None = None,
+    timeout: float = 60.0,
+    progress: Callable[[str], None] | None = None,
+) -> list[ExerciseResult]:
+    """Grade student notebooks (see the module docstring); one :class:`ExerciseResult` each."""
+    if not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    exercises_dir = default_exercises_dir()
+    solutions_dir = Path(solutions_dir) if solutions_dir else exercises_dir / "solutions"
+    notebooks = discover(paths, exercises_dir)
+    say = progress or (lambda _m: None)
+    results = []
+    for i, path in enumerate(notebooks, start=1):
+        say(f"[{i}/{len(notebooks)}] grading {display_path(path)} ...")
+        res = grade_notebook(path, solutions_dir, timeout)
+        results.append(res)
+        head = f"[{i}/{len(notebooks)}] {display_path(path)}: "
+        if res.tests:
+            n_ok = sum(t.passed for t in res.tests)
+            head += f"{res.points}/{res.max_points} points, {n_ok}/{len(res.tests)} tests passed"
+        else:
+            head += "not graded"
+        if res.restorations:
+            head += f", {len(res.restorations)} test cell(s) restored"
+        if res.errors:
+            head += f" -- {res.errors[0].splitlines()[0]}"
+        say(head + f" ({res.duration:.1f} s)")
+    return results
+
+
+def run_cli(args) -> int:
+    """The ``mfcourse grade`` command (arguments: see :mod:`mfcourse.grading.cli`)."""
+    from mfcourse.grading import report
+
+    if not args.timeout > 0:
+        print(f"mfcourse grade: --timeout must be > 0 seconds, got {args.timeout}", file=sys.stderr)
+        return 2
+    progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
+    results = grade_notebooks(args.paths, args.solutions, args.timeout, progress)
+    if not results:
+        print("mfcourse grade: no student notebooks found to grade", file=sys.stderr)
+        return 0 if args.no_fail else 1
+    print(report.table(results))
+    if args.json:
+        report.write_json(results, args.json, timeout=args.timeout)
+    if args.junit:
+        report.write_junit(results, args.junit)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    md = report.markdown(results)
+    if summary:
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(md + "\n")
+    if args.markdown and not (summary and _same_file(args.markdown, Path(summary))):
+        Path(args.markdown).write_text(md + "\n", encoding="utf-8")
+    ok = all(r.passed for r in results)
+    return 0 if ok or args.no_fail else 1
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
