@@ -1,0 +1,244 @@
+"""Tests of the exact finite-state hierarchy (mfcourse.chaos), seed 000 §2 made concrete."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+import pytest
+
+from mfcourse import chaos
+
+ENERGIES = np.array([0.0, 1.0, 2.0])
+W_KAC = chaos.discrete_kac_kernel(ENERGIES)
+F0 = np.array([0.6, 0.1, 0.3])
+
+
+# ---------------------------------------------------------------------------------- occupations
+@pytest.mark.parametrize("N,q", [(0, 3), (5, 1), (7, 2), (9, 3), (6, 4), (4, 5)])
+def test_occupation_enumeration_and_ranking(N, q):
+    states = chaos.occupation_states(N, q)
+    assert len(states) == chaos.n_occupation_states(N, q) == math.comb(N + q - 1, q - 1)
+    assert np.all(states.sum(1) == N) and np.all(states >= 0)
+    assert len({tuple(s) for s in states}) == len(states)
+    # lexicographic order, and the closed-form rank inverts the enumeration
+    assert [tuple(s) for s in states] == sorted(tuple(s) for s in states)
+    assert np.array_equal(chaos.occupation_rank(states, N), np.arange(len(states)))
+
+
+def test_multiplicities_count_configurations():
+    for j, q in [(4, 3), (6, 2), (3, 4)]:
+        types, mult = chaos.multiplicity_types(j, q)
+        assert mult.sum() == q**j
+        # brute force over all configurations
+        counts = {}
+        for x in itertools.product(range(q), repeat=j):
+            m = tuple(np.bincount(x, minlength=q))
+            counts[m] = counts.get(m, 0) + 1
+        assert {tuple(t): w for t, w in zip(types, mult, strict=True)} == counts
+
+
+# ---------------------------------------------------------------------------------- kernels
+def test_kernel_validation_rejects_asymmetry_and_broken_invariants():
+    W = W_KAC.copy()
+    W[0, 2, 1, 1] += 0.1  # no longer equal to W[2, 0, 1, 1]
+    with pytest.raises(ValueError, match=r"not exchange-symmetric: W\[0,2,1,1\]"):
+        chaos.validate_kernel(W)
+    W = np.zeros((3, 3, 3, 3))
+    W[0, 1, 2, 2] = W[1, 0, 2, 2] = 1.0  # 0 + 1 -> 2 + 2 does not conserve energy
+    chaos.validate_kernel(W)  # fine without a claimed invariant
+    with pytest.raises(ValueError, match="does not conserve 'energy'.*1 != .*4"):
+        chaos.validate_kernel(W, {"energy": ENERGIES})
+    with pytest.raises(ValueError, match="must be >= 0"):
+        chaos.validate_kernel(-W)
+    with pytest.raises(ValueError, match=r"shape \(q, q, q, q\)"):
+        chaos.validate_kernel(np.zeros((3, 3, 3)))
+    with pytest.raises(ValueError, match="does not conserve"):
+        chaos.MasterEquation(W, 10, conserved={"energy": ENERGIES})
+
+
+def test_kinetic_operator_conserves_and_has_gibbs_equilibria():
+    W = chaos.random_kernel(4, seed=3, energies=[0, 1, 2, 3])
+    rng = np.random.default_rng(0)
+    f = rng.random(4)
+    f /= f.sum()
+    Q = chaos.collision_operator(W, f)
+    assert abs(Q.sum()) < 1e-14
+    assert abs(Q @ np.arange(4)) < 1e-14
+    # discrete Kac kernel: detailed balance, so every Gibbs state is an equilibrium
+    gibbs = np.exp(-0.7 * ENERGIES)
+    gibbs /= gibbs.sum()
+    assert np.abs(chaos.collision_operator(W_KAC, gibbs)).max() < 1e-16
+    # and the kinetic solution relaxes to the Gibbs state with the same energy
+    f_inf = chaos.kinetic_solution(W_KAC, F0, [0.0, 60.0])[-1]
+    assert abs(f_inf @ ENERGIES - F0 @ ENERGIES) < 1e-12
+    assert f_inf[1] ** 2 == pytest.approx(f_inf[0] * f_inf[2], rel=1e-8)
+
+
+# ---------------------------------------------------------------------------------- generator
+@pytest.mark.parametrize(
+    "W,energies",
+    [
+        (W_KAC, ENERGIES),
+        (chaos.random_kernel(4, 7, [0, 1, 1, 2]), [0, 1, 1, 2]),
+        (chaos.random_kernel(3, 1), None),
+    ],
+)
+def test_generator_conserves_probability_and_invariants(W, energies):
+    me = chaos.MasterEquation(W, 12)
+    L = me.generator
+    assert np.abs(np.asarray(L.sum(axis=0))).max() < 1e-12  # columns sum to zero
+    off = L - __import__("scipy.sparse", fromlist=["diags"]).diags(L.diagonal())
+    assert off.min() >= 0
+    if energies is not None:
+        total_energy = me.states @ np.asarray(energies, float)
+        # d/dt E[Phi] = (L^T Phi) . p = 0 for every p: each column moves within an energy shell
+        assert np.abs(L.T @ total_energy).max() < 1e-10
+        for col in range(0, me.size, 7):
+            rows = L[:, col].nonzero()[0]
+            assert np.allclose(total_energy[rows], total_energy[col])
+    p = me.evolve(me.iid(np.full(W.shape[0], 1 / W.shape[0])), [0.0, 0.5, 1.0])
+    assert np.allclose(p.sum(1), 1, atol=1e-13) and p.min() > -1e-16
+
+
+def test_generator_rates_match_brute_force_labelled_process():
+    """The occupation-number generator equals the lumped labelled-particle generator."""
+    W = chaos.random_kernel(3, seed=11)
+    N, q = 4, 3
+    me = chaos.MasterEquation(W, N)
+    L = me.generator.toarray()
+    configs = list(itertools.product(range(q), repeat=N))
+    index = {c: k for k, c in enumerate(configs)}
+    G = np.zeros((len(configs), len(configs)))
+    for c in configs:
+        for i, j in itertools.combinations(range(N), 2):
+            for x, y in itertools.product(range(q), repeat=2):
+                new = list(c)
+                new[i], new[j] = x, y
+                G[index[tuple(new)], index[c]] += W[c[i], c[j], x, y] / N
+    np.fill_diagonal(G, 0)
+    np.fill_diagonal(G, -G.sum(0))
+    # lump: rate from occupation n to n' = sum over labelled targets of one representative
+    occ = [tuple(np.bincount(c, minlength=q)) for c in configs]
+    rank = {tuple(s): k for k, s in enumerate(me.states)}
+    lumped = np.zeros_like(L)
+    seen = set()
+    for a in range(len(configs)):
+        if occ[a] in seen:
+            continue
+        seen.add(occ[a])
+        for b in range(len(configs)):
+            lumped[rank[occ[b]], rank[occ[a]]] += G[b, a]
+    assert np.allclose(L, lumped, atol=1e-14)
+
+
+def test_uniformization_agrees_with_expm_multiply():
+    me = chaos.MasterEquation(chaos.random_kernel(3, 5), 25)
+    p0 = me.iid([0.2, 0.5, 0.3])
+    t = np.linspace(0, 1.5, 4)
+    a = me.evolve(p0, t)
+    b = me.evolve(p0, t, method="expm")
+    assert np.abs(a - b).sum(1).max() < 1e-12
+
+
+# ---------------------------------------------------------------------------------- marginals
+def test_iid_data_have_product_marginals_and_zero_correlation_errors():
+    N = 30
+    me = chaos.MasterEquation(W_KAC, N)
+    F = me.factorial_moments(me.iid(F0), 8)
+    for j in range(1, 9):
+        types, values = chaos.marginal(F, j)
+        assert np.allclose(values, np.prod(F0**types, axis=1), rtol=1e-12, atol=0)
+        assert chaos.chaos_distance(F, F0, j) < 1e-13
+        norm, floor = chaos.correlation_error_norm(F, F0, j)
+        assert norm < max(10 * floor, 1e-15)
+
+
+def test_marginals_are_consistent_and_match_brute_force():
+    """f_j^N from occupation numbers = direct sum over labelled configurations."""
+    N, q = 5, 3
+    me = chaos.MasterEquation(chaos.random_kernel(q, 2), N)
+    p = me.evolve(me.iid([0.5, 0.2, 0.3]), [0.0, 0.7])[-1]
+    F = me.factorial_moments(p, N)
+    rank = {tuple(s): k for k, s in enumerate(me.states)}
+    full = np.zeros((q,) * N)  # symmetric labelled law: uniform given the occupation
+    for x in itertools.product(range(q), repeat=N):
+        n = tuple(np.bincount(x, minlength=q))
+        full[x] = p[rank[n]] / math.factorial(N) * np.prod([math.factorial(k) for k in n])
+    assert full.sum() == pytest.approx(1, abs=1e-13)
+    for j in range(1, N + 1):
+        fj = full.sum(axis=tuple(range(j, N)))
+        types, values = chaos.marginal(F, j)
+        for m, val in zip(types, values, strict=True):
+            x = sum(([a] * k for a, k in enumerate(m)), [])
+            assert fj[tuple(x)] == pytest.approx(val, rel=1e-12, abs=1e-15)
+
+
+def test_first_marginal_obeys_first_hierarchy_equation_at_time_zero():
+    r"""d/dt f_1^N = (N-1)/N C_2 f_2^N = (N-1)/N Q(f0, f0) for chaotic data.
+
+    Seed 000 eqs. (10) and (21)."""
+    N = 40
+    me = chaos.MasterEquation(W_KAC, N)
+    p0 = me.iid(F0)
+    dF = me.factorial_moments(me.generator @ p0, 1, cutoff=0.0)
+    types, values = chaos.marginal(dF, 1)
+    d_f1 = np.empty(3)
+    d_f1[np.argmax(types, 1)] = values
+    assert np.allclose(d_f1, (N - 1) / N * chaos.collision_operator(W_KAC, F0), atol=1e-14)
+
+
+def test_inversion_formula_and_first_two_errors():
+    ex = chaos.ChaosExperiment(W_KAC, 20, F0, [0.0, 1.0], jmax=5).run()
+    F, f = ex.tables[1], ex.f[1]
+    f1 = ex.one_particle(1)
+    types, E1 = chaos.correlation_error(F, f, 1)
+    assert np.allclose(E1, f1[np.argmax(types, 1)] - f[np.argmax(types, 1)], atol=1e-15)
+    # E_2(x, y) = f_2 - f_1 f - f f_1 + f f, written out for x = 0, y = 2
+    types2, E2 = chaos.correlation_error(F, f, 2)
+    t2, f2 = chaos.marginal(F, 2)
+    k = [tuple(t) for t in types2].index((1, 0, 1))
+    expect = f2[k] - f1[0] * f[2] - f[0] * f1[2] + f[0] * f[2]
+    assert E2[k] == pytest.approx(expect, abs=1e-15)
+    for j in range(1, 6):  # seed 000 eq. (2)
+        _, fj = chaos.marginal(F, j)
+        assert np.allclose(chaos.reconstruct_marginal(F, f, j), fj, rtol=1e-10, atol=1e-15)
+
+
+def test_one_particle_error_is_order_one_over_N():
+    errs = []
+    for N in (20, 40, 80):
+        ex = chaos.ChaosExperiment(W_KAC, N, F0, [0.0, 1.0], jmax=2).run()
+        errs.append(ex.distance[1, 1] * N)
+    # N * ||f_1^N - f||_1 converges: successive differences shrink by ~2 (O(1/N^2) corrections)
+    assert errs[0] > 1e-3
+    assert abs(errs[2] - errs[1]) < 0.6 * abs(errs[1] - errs[0])
+
+
+def test_distance_is_below_the_triangle_bound_of_corollary_2_3():
+    ex = chaos.ChaosExperiment(W_KAC, 30, F0, [0.0, 1.0], jmax=6).run()
+    norms = [0.0] + [ex.error_norm(1, k)[0] for k in range(1, 7)]
+    for j in range(1, 7):
+        bound = sum(math.comb(j, k) * norms[k] for k in range(1, j + 1))
+        assert ex.distance[1, j] <= bound * (1 + 1e-9)
+
+
+# ---------------------------------------------------------------------------------- bad input
+def test_bad_input_is_rejected_before_allocation():
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"N = 100000 particles in q = 3 .*5,000,150,001"):
+        chaos.MasterEquation(W_KAC, 100_000)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(ValueError, match="j = 12 exceeds the particle number N = 10"):
+        chaos.ChaosExperiment(W_KAC, 10, F0, [0.0, 1.0], jmax=12)
+    me = chaos.MasterEquation(W_KAC, 10)
+    with pytest.raises(ValueError, match="0 <= j <= N = 10"):
+        me.factorial_moments(me.iid(F0), 11)
+    with pytest.raises(ValueError, match="sum to 1"):
+        me.iid([0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match="N must be an integer >= 2"):
+        chaos.MasterEquation(W_KAC, 1)
+    with pytest.raises(ValueError, match="start at 0"):
+        me.evolve(me.iid(F0), [0.5, 1.0])
