@@ -24,15 +24,20 @@ from mfcourse.grading.build import (
     graded_tests,
     source_checksum,
 )
+from mfcourse.grading.grade import ExerciseResult, Restoration, TestResult, grade_notebooks
 
 __all__ = [
     "BEGIN_MARKER",
     "END_MARKER",
     "ExerciseFormatError",
+    "ExerciseResult",
     "GradedTest",
+    "Restoration",
+    "TestResult",
     "build_all",
     "build_student_notebook",
     "check_all",
+    "grade_notebooks",
     "graded_tests",
     "source_checksum",
 ]

@@ -1,23 +1,29 @@
 """pytest plugin loaded by ``mfcourse grade`` next to nbval, in the grading subprocess only.
 
-It appends one JSON line per notebook cell result to the file named by the environment variable
+It appends one JSON line per event to the file named by the environment variable
 ``MFCOURSE_GRADE_RESULTS`` (written as they come, so that a run stopped half-way keeps what it
-measured), records the kernel's process id, and makes nbval notice a dead kernel within half a
-second instead of waiting for the whole cell timeout.
+measured): the start of each notebook (its folder) and its kernel's process id, and each cell's
+result. It also hardens nbval: a dead kernel is noticed within half a second instead of after the
+whole cell timeout, and a cell still running ``WATCHDOG`` seconds after its timeout (e.g. code that
+swallows the interrupt while printing forever) gets its kernel killed, so that nbval moves on.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from queue import Empty
 
 import pytest
 from nbval import kernel as _kernel
+from nbval import plugin as _plugin
 
 _OUT = os.environ.get("MFCOURSE_GRADE_RESULTS")
 _POLL = 0.5
+#: Seconds after the cell timeout at which a still-running cell's kernel is killed.
+WATCHDOG = 15.0
 
 
 class KernelDied(RuntimeError):
@@ -35,10 +41,11 @@ def _emit(record: dict) -> None:
 _original_init = _kernel.RunningKernel.__init__
 
 
-def _init(self, *args, **kwargs):
-    _original_init(self, *args, **kwargs)
+def _init(self, kernel_name, cwd=None, startup_timeout=60):
+    _emit({"event": "start", "dir": str(cwd), "t": time.time()})
+    _original_init(self, kernel_name, cwd=cwd, startup_timeout=startup_timeout)
     process = getattr(getattr(self.km, "provisioner", None), "process", None)
-    _emit({"event": "kernel", "pid": getattr(process, "pid", None)})
+    _emit({"event": "kernel", "dir": str(cwd), "pid": getattr(process, "pid", None)})
 
 
 def _await_reply(self, msg_id, timeout=None):
@@ -63,8 +70,31 @@ def _await_reply(self, msg_id, timeout=None):
             return
 
 
+_original_runtest = _plugin.IPyNbCell.runtest
+
+
+def _kill_kernel(kernel) -> None:
+    try:
+        kernel.km.kill_kernel()
+    except Exception:  # already gone
+        pass
+
+
+def _runtest(self):
+    """nbval's ``runtest`` under a watchdog that kills the kernel of a cell that never ends."""
+    limit = float(self.config.option.nbval_cell_timeout) + WATCHDOG
+    timer = threading.Timer(limit, _kill_kernel, args=(self.parent.kernel,))
+    timer.daemon = True
+    timer.start()
+    try:
+        return _original_runtest(self)
+    finally:
+        timer.cancel()
+
+
 _kernel.RunningKernel.__init__ = _init
 _kernel.RunningKernel.await_reply = _await_reply
+_plugin.IPyNbCell.runtest = _runtest
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -85,6 +115,8 @@ def pytest_runtest_makereport(item, call):
         _emit(
             {
                 "event": "cell",
+                "dir": str(item.path.parent),
+                "t": time.time(),
                 "cell": cell,
                 "when": call.when,
                 "passed": bool(report.passed),

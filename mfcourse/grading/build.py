@@ -337,6 +337,7 @@ def check_all(exercises_dir: Path | None = None, out=print) -> BuildReport:
 
 
 def display_path(path: Path) -> str:
+    """``path`` relative to the current folder when it lies inside it, else as given."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:

@@ -44,7 +44,6 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 
 from mfcourse.grading.build import (
     EXERCISE_NAME,
-    ExerciseFormatError,
     GradedTest,
     build_student_notebook,
     default_exercises_dir,
@@ -373,24 +372,27 @@ def _copy_siblings(src_dir: Path, dst: Path) -> None:
             continue
 
 
-def run_notebook(nb, workdir: Path, name: str, timeout: float) -> tuple[list[dict], str, float]:
-    """Run a notebook through nbval in a subprocess; return (cell records, log tail, seconds)."""
-    nb_path = workdir / f"{name}.ipynb"
-    nbformat.write(nb, nb_path)
-    scratch = workdir.parent
-    results = scratch / "results.jsonl"
-    ini = scratch / "pytest.ini"
-    ini.write_text("[pytest]\n", encoding="utf-8")
-    log = scratch / "pytest.log"
-    cmd = [
+@dataclass
+class _Job:
+    """A prepared notebook: what to run and how to read the results back."""
+
+    result: ExerciseResult
+    path: Path
+    nb: object = None
+    test_of_cell: dict = field(default_factory=dict)
+    workdir: Path | None = None
+
+
+def _batch_command(notebooks: list[Path], rootdir: Path, ini: Path, timeout: float) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "pytest",
-        str(nb_path),
+        *map(str, notebooks),
         "-c",
         str(ini),
         "--rootdir",
-        str(workdir),
+        str(rootdir),
         "-p",
         "nbval.plugin",
         "-p",
@@ -404,6 +406,36 @@ def run_notebook(nb, workdir: Path, name: str, timeout: float) -> tuple[list[dic
         "--color=no",
         "-q",
     ]
+
+
+def _read_records(path: Path) -> list[dict]:
+    records = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:  # a line being written
+                continue
+    return records
+
+
+def run_batch(
+    jobs: list[_Job],
+    scratch: Path,
+    timeout: float,
+    on_progress: Callable[[list[dict]], None] | None = None,
+) -> tuple[list[dict], str]:
+    """Run the prepared notebooks through nbval in one subprocess (one fresh kernel each).
+
+    Returns the event records of :mod:`mfcourse.grading._nbval_plugin` and the end of the log.
+    The whole run has a hard budget (``STARTUP_BUDGET`` plus, per notebook, 30 s and
+    ``timeout + PER_CELL_SLACK`` per code cell); past it the process group and the kernels are
+    killed and the notebooks not finished are reported as such.
+    """
+    results = scratch / "results.jsonl"
+    ini = scratch / "pytest.ini"
+    ini.write_text("[pytest]\n", encoding="utf-8")
+    log = scratch / "pytest.log"
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)
     env.update(
@@ -414,41 +446,39 @@ def run_notebook(nb, workdir: Path, name: str, timeout: float) -> tuple[list[dic
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
         PYTHONDONTWRITEBYTECODE="1",
     )
-    n_code = sum(c.cell_type == "code" for c in nb.cells)
-    budget = STARTUP_BUDGET + n_code * (timeout + PER_CELL_SLACK)
-    start = time.monotonic()
+    notebooks = [j.workdir / f"{j.result.exercise}.ipynb" for j in jobs]
+    n_code = sum(sum(c.cell_type == "code" for c in j.nb.cells) for j in jobs)
+    budget = STARTUP_BUDGET + 30.0 * len(jobs) + n_code * (timeout + PER_CELL_SLACK)
+    cmd = _batch_command(notebooks, scratch, ini, timeout)
+    stopped = ""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             cmd,
-            cwd=str(workdir),
+            cwd=str(scratch),
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        try:
-            proc.wait(timeout=budget)
-            stopped = ""
-        except subprocess.TimeoutExpired:
-            stopped = f"grading stopped after its time budget of {budget:.0f} s"
-            _kill(proc.pid, group=True)
-            proc.wait()
-    records = []
-    if results.exists():
-        for line in results.read_text(encoding="utf-8").splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    for rec in records:  # a kernel left behind by a killed run
-        if rec.get("event") == "kernel" and stopped and rec.get("pid"):
-            _kill(int(rec["pid"]), group=False)
-    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+        deadline = time.monotonic() + budget
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                stopped = f"grading stopped after its time budget of {budget:.0f} s"
+                _kill(proc.pid, group=True)
+                proc.wait()
+                break
+            if on_progress is not None:
+                on_progress(_read_records(results))
+            time.sleep(0.2)
+    records = _read_records(results)
     if stopped:
-        tail = stopped + "\n" + tail
+        for rec in records:  # kernels left behind by the killed run
+            if rec.get("event") == "kernel" and rec.get("pid"):
+                _kill(int(rec["pid"]), group=False)
         records.append({"event": "stopped", "message": stopped})
-    return records, tail, time.monotonic() - start
+    tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+    return records, (stopped + "\n" + tail).strip()
 
 
 def _kill(pid: int, group: bool) -> None:
@@ -464,9 +494,12 @@ def _kill(pid: int, group: bool) -> None:
 # --------------------------------------------------------------------------- grading
 
 
-def grade_notebook(path: Path, solutions_dir: Path, timeout: float) -> ExerciseResult:
-    """Grade one student notebook (never raises for a problem of the notebook itself)."""
-    start = time.monotonic()
+def prepare(path: Path, solutions_dir: Path) -> _Job:
+    """Read a student notebook and its solution and restore the tests (no kernel yet).
+
+    Problems (missing or malformed notebook, no or unusable solution) are recorded in the
+    result's ``errors``; then ``job.nb`` is ``None`` and nothing is run.
+    """
     path = Path(path)
     data, read_error = None, None
     try:
@@ -475,52 +508,42 @@ def grade_notebook(path: Path, solutions_dir: Path, timeout: float) -> ExerciseR
         read_error = str(exc)
     name = exercise_name(data, path)
     result = ExerciseResult(notebook=display_path(path), exercise=name)
+    job = _Job(result=result, path=path)
     solution = Path(solutions_dir) / f"{name}.ipynb"
     if not solution.is_file():
         result.errors.append(
-            f"no solution notebook for exercise {name!r}: looked for {solution}. Grading needs "
-            "the course's solution notebooks (they hold the pristine tests); is the notebook "
-            "named like the course's exercise, and is --solutions right?"
+            f"no solution notebook for exercise {name!r}: looked for {display_path(solution)}. "
+            "Grading needs the course's solution notebooks (they hold the pristine tests): is the "
+            "notebook named like the course's exercise, and is --solutions right?"
         )
         if read_error:
             result.errors.append(read_error)
-        result.duration = time.monotonic() - start
-        return result
-    result.solution = str(solution)
+        return job
+    result.solution = display_path(solution)
     try:
         sol_nb = nbformat.read(solution, as_version=4)
         tests = graded_tests(sol_nb, str(solution))
         pristine = build_student_notebook(sol_nb, name, where=str(solution))
-    except (ExerciseFormatError, ValueError, OSError) as exc:
-        result.errors.append(f"the solution notebook cannot be used: {exc}")
-        result.duration = time.monotonic() - start
-        return result
-    except Exception as exc:  # malformed solution JSON and the like
-        result.errors.append(f"the solution notebook {solution} cannot be read: {exc}")
-        result.duration = time.monotonic() - start
-        return result
+    except Exception as exc:  # malformed solution JSON, format errors, ...
+        result.errors.append(f"the solution notebook {solution} cannot be used: {exc}")
+        return job
     result.tests = [TestResult(id=t.id, max_points=t.points) for t in tests]
     if read_error:
         result.errors.append(read_error)
         for t in result.tests:
             t.message = "not graded: the notebook could not be read"
-        result.duration = time.monotonic() - start
-        return result
+        return job
+    job.nb, result.restorations, job.test_of_cell = restore(data, pristine, tests)
+    return job
 
-    nb, result.restorations, test_of_cell = restore(data, pristine, tests)
-    scratch = Path(tempfile.mkdtemp(prefix="mfcourse-grade-"))
-    try:
-        workdir = scratch / "work"
-        workdir.mkdir()
-        _copy_siblings(path.parent, workdir)
-        records, log_tail, _ = run_notebook(nb, workdir, name, timeout)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
+def _finish(job: _Job, records: list[dict], log_tail: str) -> None:
+    """Score a job from the records of its notebook."""
+    result = job.result
     by_id = {t.id: t for t in result.tests}
-    cell_records = [r for r in records if r.get("event") == "cell"]
-    for rec in cell_records:
-        tid = test_of_cell.get(rec.get("cell"))
+    cells = [r for r in records if r.get("event") == "cell"]
+    for rec in cells:
+        tid = job.test_of_cell.get(rec.get("cell"))
         if tid is None:
             if not rec["passed"] and not rec.get("skipped") and len(result.cell_errors) < 5:
                 result.cell_errors.append(
@@ -534,20 +557,31 @@ def grade_notebook(path: Path, solutions_dir: Path, timeout: float) -> ExerciseR
         else:
             msg = rec.get("message", "")
             t.status = _status(msg)
-            t.message = _short(msg) if msg else "not run"
+            t.message = _short(msg) if msg else "failed"
             t.details = _details(msg)
             t.points = 0
     stopped = [r["message"] for r in records if r.get("event") == "stopped"]
-    if stopped or not cell_records:
-        result.errors.append(
-            (stopped[0] if stopped else "the notebook could not be run")
-            + ("; last lines of the run:\n" + log_tail.strip()[-1500:] if log_tail.strip() else "")
-        )
+    if stopped or not cells:
+        why = stopped[0] if stopped else "the notebook could not be run"
+        tail = log_tail.strip()[-1500:]
+        result.errors.append(why + (f"; last lines of the run:\n{tail}" if tail else ""))
     for t in result.tests:
         if t.status == "not run" and not t.message:
             t.message = "not run: grading of this notebook stopped before this test"
-    result.duration = time.monotonic() - start
-    return result
+
+
+def _summary_line(i: int, n: int, res: ExerciseResult) -> str:
+    head = f"[{i}/{n}] {res.notebook}: "
+    if res.tests:
+        n_ok = sum(t.passed for t in res.tests)
+        head += f"{res.points}/{res.max_points} points, {n_ok}/{len(res.tests)} tests passed"
+    else:
+        head += "not graded"
+    if res.restorations:
+        head += f", {len(res.restorations)} test cell(s) restored"
+    if res.errors:
+        head += f" -- {res.errors[0].splitlines()[0]}"
+    return head + f" ({res.duration:.1f} s)"
 
 
 def grade_notebooks(
@@ -556,30 +590,86 @@ def grade_notebooks(
     timeout: float = 60.0,
     progress: Callable[[str], None] | None = None,
 ) -> list[ExerciseResult]:
-    """Grade student notebooks (see the module docstring); one :class:`ExerciseResult` each."""
+    """Grade student notebooks (see the module docstring); one :class:`ExerciseResult` each.
+
+    ``paths``: notebooks or folders (default: every exercise of ``exercises/``); ``solutions_dir``:
+    where the solution notebooks are (default ``exercises/solutions``); ``timeout``: seconds per
+    cell; ``progress``: called with one line per notebook started and finished.
+    """
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     exercises_dir = default_exercises_dir()
     solutions_dir = Path(solutions_dir) if solutions_dir else exercises_dir / "solutions"
-    notebooks = discover(paths, exercises_dir)
     say = progress or (lambda _m: None)
-    results = []
-    for i, path in enumerate(notebooks, start=1):
-        say(f"[{i}/{len(notebooks)}] grading {display_path(path)} ...")
-        res = grade_notebook(path, solutions_dir, timeout)
-        results.append(res)
-        head = f"[{i}/{len(notebooks)}] {display_path(path)}: "
-        if res.tests:
-            n_ok = sum(t.passed for t in res.tests)
-            head += f"{res.points}/{res.max_points} points, {n_ok}/{len(res.tests)} tests passed"
-        else:
-            head += "not graded"
-        if res.restorations:
-            head += f", {len(res.restorations)} test cell(s) restored"
-        if res.errors:
-            head += f" -- {res.errors[0].splitlines()[0]}"
-        say(head + f" ({res.duration:.1f} s)")
-    return results
+    jobs = [prepare(p, solutions_dir) for p in discover(paths, exercises_dir)]
+    n = len(jobs)
+    runnable = [j for j in jobs if j.nb is not None]
+    if not runnable:
+        for i, job in enumerate(jobs, start=1):
+            say(_summary_line(i, n, job.result))
+        return [j.result for j in jobs]
+
+    scratch = Path(tempfile.mkdtemp(prefix="mfcourse-grade-"))
+    by_dir: dict[str, _Job] = {}
+    try:
+        for k, job in enumerate(runnable):
+            job.workdir = scratch / f"nb{k:03d}"
+            job.workdir.mkdir()
+            _copy_siblings(job.path.parent, job.workdir)
+            nbformat.write(job.nb, job.workdir / f"{job.result.exercise}.ipynb")
+            by_dir[str(job.workdir.resolve())] = job
+
+        reported = 0  # jobs[:reported] have had their final line printed
+        started: set[int] = set()
+
+        def job_of(rec) -> _Job | None:
+            d = rec.get("dir")
+            return by_dir.get(str(Path(d).resolve())) if d else None
+
+        def on_progress(records: list[dict]) -> None:
+            nonlocal reported
+            current = None
+            for rec in records:
+                job = job_of(rec)
+                if job is not None and rec.get("event") == "start":
+                    current = jobs.index(job)
+            if current is None:
+                return
+            # everything before the notebook now running is finished
+            while reported < current:
+                job = jobs[reported]
+                if job.nb is not None:
+                    _finish(job, [r for r in records if job_of(r) is job], "")
+                    job.result.duration = _elapsed(job, records)
+                say(_summary_line(reported + 1, n, job.result))
+                reported += 1
+            if current not in started:
+                started.add(current)
+                say(f"[{current + 1}/{n}] grading {jobs[current].result.notebook} ...")
+
+        records, log_tail = run_batch(runnable, scratch, timeout, on_progress)
+        on_progress(records)
+        stopped = [r for r in records if r.get("event") == "stopped"]
+        for i in range(reported, n):
+            job = jobs[i]
+            if job.nb is not None:
+                own = [r for r in records if job_of(r) is job] + stopped
+                _finish(job, own, log_tail)
+                job.result.duration = _elapsed(job, records)
+            say(_summary_line(i + 1, n, job.result))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [j.result for j in jobs]
+
+
+def _elapsed(job: _Job, records: list[dict]) -> float:
+    """Seconds from this notebook's kernel start to the next notebook's (or its last cell)."""
+    here = str(job.workdir.resolve())
+    mine = [r["t"] for r in records if "t" in r and str(Path(r["dir"]).resolve()) == here]
+    if not mine:
+        return 0.0
+    later = [r["t"] for r in records if "t" in r and r["t"] > max(mine)]
+    return max(0.0, (min(later) if later else max(mine)) - min(mine))
 
 
 def run_cli(args) -> int:
