@@ -294,32 +294,54 @@ class BoltzmannKacSolver:
 # ----------------------------------------------------------------------------------------------
 @njit(cache=True)
 def _collide(v, n, rng):
-    r"""Perform ``n`` Kac collisions between uniform random pairs, in place.
+    r"""Perform ``n`` Kac collisions between uniform random pairs, in place; returns a dummy.
 
     One uniform :math:`U` gives both indices: :math:`a = \lfloor UN\rfloor` and
     :math:`b = \lfloor\{UN\}(N-1)\rfloor` shifted past :math:`a` (53 random bits cover
     :math:`N \le 2^{24}` twice over). The angle comes from a uniform point :math:`(x,y)` of the
     unit disc: :math:`(\cos\theta,\sin\theta) = ((x^2-y^2)/r^2, 2xy/r^2)` is uniform on the
-    circle, with no trigonometric call.
+    circle, with no trigonometric call. Collisions are drawn in batches and applied in order
+    (the law is unchanged); reading the velocities a few collisions ahead lets the processor
+    overlap the cache misses of a large ``v``.
     """
     N = v.size
-    for _ in range(n):
-        u = rng.random() * N
-        a = int(u)
-        b = int((u - a) * (N - 1))
-        if b >= a:
-            b += 1
-        while True:
-            x = 2.0 * rng.random() - 1.0
-            y = 2.0 * rng.random() - 1.0
-            r2 = x * x + y * y
-            if 0.0 < r2 < 1.0:
-                break
-        ct = (x * x - y * y) / r2
-        st = 2.0 * x * y / r2
-        va, vb = v[a], v[b]
-        v[a] = va * ct - vb * st
-        v[b] = va * st + vb * ct
+    batch, ahead = 512, 16
+    ia = np.empty(batch, np.int64)
+    ib = np.empty(batch, np.int64)
+    cs = np.empty(batch)
+    sn = np.empty(batch)
+    dummy = 0.0
+    done = 0
+    while done < n:
+        m = min(batch, n - done)
+        for k in range(m):
+            u = rng.random() * N
+            a = int(u)
+            b = int((u - a) * (N - 1))
+            if b >= a:
+                b += 1
+            while True:
+                x = 2.0 * rng.random() - 1.0
+                y = 2.0 * rng.random() - 1.0
+                r2 = x * x + y * y
+                if 0.0 < r2 < 1.0:
+                    break
+            ia[k] = a
+            ib[k] = b
+            cs[k] = (x * x - y * y) / r2
+            sn[k] = 2.0 * x * y / r2
+        for k in range(min(ahead, m)):
+            dummy += v[ia[k]] + v[ib[k]]
+        for k in range(m):
+            if k + ahead < m:
+                dummy += v[ia[k + ahead]] + v[ib[k + ahead]]
+            a = ia[k]
+            b = ib[k]
+            va, vb = v[a], v[b]
+            v[a] = va * cs[k] - vb * sn[k]
+            v[b] = va * sn[k] + vb * cs[k]
+        done += m
+    return dummy
 
 
 @njit(cache=True)
