@@ -43,7 +43,7 @@ PANEL_WIDTH = 4.2
 
 #: Axis-label snippets naming the scaling in use, so every figure says which limit it shows.
 SCALING_LABEL = {
-    "mean-field": r"mean-field scaling: mass $1/N$, force $\frac{1}{N}\sum_{k\neq j}$",
+    "mean-field": r"mean-field scaling ($1/N$)",
     "semiclassical": r"semiclassical scaling: $\hbar=\varepsilon$",
     "joint": r"joint scaling: $1/N + \varepsilon \to 0$",
     "kac": r"Kac scaling: $O(1)$ collisions per particle per unit time",
@@ -90,6 +90,13 @@ def figure(ncols: int = 1, nrows: int = 1, height: float | None = None, **kwargs
     return fig, (axes[0] if axes.size == 1 else axes)
 
 
+def freeze_layout(fig) -> None:
+    """Compute the figure's layout once and keep it: later redraws (widget scrubbing) skip the
+    constrained-layout solve, which is most of a redraw's cost for a figure of fixed content."""
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+
+
 def label_scaling(ax, scaling: str, loc: str = "lower right") -> None:
     """Write which scaling a panel is in, in small print inside the axes.
 
@@ -107,13 +114,14 @@ def phase_space_axes(
     v_label: str = r"velocity $\xi$",
     torus: bool = True,
 ) -> None:
-    """Label a phase-space panel; on the torus, tick x at multiples of π on [−π, π)."""
+    """Label a phase-space panel; on the torus, x runs over [0, 2π) with ticks at multiples of π/2
+    (the library's convention: positions are returned in [0, 2π))."""
     ax.set_xlabel(x_label)
     ax.set_ylabel(v_label)
     if torus:
-        ax.set_xlim(-np.pi, np.pi)
-        ax.set_xticks([-np.pi, -np.pi / 2, 0, np.pi / 2, np.pi])
-        ax.set_xticklabels([r"$-\pi$", r"$-\pi/2$", "0", r"$\pi/2$", r"$\pi$"])
+        ax.set_xlim(0, 2 * np.pi)
+        ax.set_xticks([0, np.pi / 2, np.pi, 3 * np.pi / 2, 2 * np.pi])
+        ax.set_xticklabels(["0", r"$\pi/2$", r"$\pi$", r"$3\pi/2$", r"$2\pi$"])
 
 
 def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
