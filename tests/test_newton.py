@@ -1,0 +1,211 @@
+"""Tests of the N-body Newton integrator in the mean-field scaling (mfcourse.newton)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import quad
+from scipy.special import ellipk
+
+from mfcourse import dispersion, newton
+from mfcourse.interaction import PairInteraction
+
+TWO_PI = 2 * np.pi
+MIXED = PairInteraction({1: -1.0, 2: 0.35, 5: -0.07})
+
+
+def _state(n, seed=0):
+    return newton.sample_iid(newton.CosineMaxwellian(0.6, 0.4), n, seed)
+
+
+def test_kernel_sincos_is_accurate():
+    x = np.random.default_rng(0).uniform(-1e4, 1e4, 100_000)
+    s, c = newton._sincos_array(x)
+    assert np.max(np.abs(s - np.sin(x))) < 4e-16 * 1e4 / np.pi  # argument error of x ~ 1 ulp
+    assert np.max(np.abs(c - np.cos(x))) < 4e-16 * 1e4 / np.pi
+    y = np.linspace(-7, 7, 10001)
+    s, c = newton._sincos_array(y)
+    assert np.max(np.abs(s - np.sin(y))) < 3e-16 and np.max(np.abs(c - np.cos(y))) < 3e-16
+
+
+@pytest.mark.parametrize("interaction", [PairInteraction.hmf(), MIXED])
+def test_numba_kernel_matches_numpy_reference(interaction):
+    x, v = _state(3000)
+    xa, va = newton.leapfrog(x, v, interaction, 0.05, 40)
+    xb, vb = newton.leapfrog(x, v, interaction, 0.05, 40, backend="numpy")
+    assert np.max(np.abs(xa - xb)) < 1e-12 and np.max(np.abs(va - vb)) < 1e-12
+    # parallel path (N above the threshold) gives the same numbers as the serial one
+    n = newton.PARALLEL_THRESHOLD + 17
+    x, v = _state(n, seed=1)
+    xp, vp = newton.leapfrog(x, v, interaction, 0.05, 3)
+    st = newton._State(x.copy(), v.copy(), newton._dense_force_coeffs(interaction))
+    st.C, st.S = newton._init_ser(st.x, st.cs, st.sn, st.a.shape[0], newton.N_CHUNKS)
+    st.C, st.S = newton._leapfrog_ser(st.x, st.v, st.cs, st.sn, st.a, st.C, st.S, 0.05, 3, 64)
+    assert np.array_equal(xp, st.x) and np.array_equal(vp, st.v)
+
+
+def test_two_body_hmf_is_a_pendulum():
+    """N = 2, V = -cos: phi = x1 - x2 obeys phi'' = -sin(phi); from rest at phi0 the period is
+    4 K(sin^2(phi0/2)) (complete elliptic integral) -- an exact, independent reference."""
+    phi0 = 2.0
+    period = 4 * ellipk(np.sin(phi0 / 2) ** 2)
+    x0, v0 = np.array([phi0 / 2, -phi0 / 2]), np.zeros(2)
+    errs = []
+    for n in (400, 800, 1600):
+        x, v = newton.leapfrog(x0, v0, PairInteraction.hmf(), period / n, n)
+        errs.append(abs(x[0] - x[1] - phi0) + abs(v[0] - v[1]))
+        assert abs(v[0] + v[1]) < 1e-14  # momentum
+    assert errs[0] < 1e-3
+    orders = np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
+    assert np.all(np.abs(orders - 2) < 0.1), orders
+
+
+def test_single_particle_moves_freely():
+    """The self term vanishes (V'(0) = 0): one particle feels no force."""
+    x, v = newton.leapfrog([1.0], [0.7], MIXED, 0.1, 50)
+    assert x[0] == pytest.approx(1.0 + 0.7 * 5.0, abs=1e-13) and v[0] == 0.7
+
+
+def test_leapfrog_is_second_order():
+    x0, v0 = _state(500, seed=2)
+    T = 2.0
+    ref = newton.leapfrog(x0, v0, MIXED, T / 3200, 3200)
+    errs = []
+    for n in (50, 100, 200, 400):
+        x, v = newton.leapfrog(x0, v0, MIXED, T / n, n)
+        errs.append(np.max(np.abs(x - ref[0])) + np.max(np.abs(v - ref[1])))
+    slope = np.polyfit(np.log([T / n for n in (50, 100, 200, 400)]), np.log(errs), 1)[0]
+    assert abs(slope - 2) < 0.05, (slope, errs)
+
+
+def test_leapfrog_is_time_reversible():
+    x0, v0 = _state(2000, seed=3)
+    x1, v1 = newton.leapfrog(x0, v0, MIXED, 0.1, 300)
+    assert np.max(np.abs(x1 - x0)) > 1  # it did move
+    x2, v2 = newton.leapfrog(x1, -v1, MIXED, 0.1, 300)
+    assert np.max(np.abs(x2 - x0)) < 1e-9 and np.max(np.abs(-v2 - v0)) < 1e-9
+
+
+def test_conservation_and_diagnostics():
+    x0, v0 = _state(4000, seed=4)
+    times = np.linspace(0, 20, 11)
+    drifts = []
+    for dt in (0.1, 0.05):
+        tr = newton.simulate(x0, v0, MIXED, times, dt, wrap=False)
+        assert np.max(np.abs(tr.momentum - tr.momentum[0])) < 1e-13
+        drifts.append(tr.energy_drift)
+    assert drifts[0] < 2e-3
+    # the energy error of a symplectic scheme is O(dt^2)
+    assert 3.0 < drifts[0] / drifts[1] < 5.0, drifts
+    # the recorded diagnostics are those of the recorded states
+    for i in (0, 5, 10):
+        assert tr.energy[i] == pytest.approx(newton.energy(tr.x[i], tr.v[i], MIXED), rel=1e-12)
+        assert abs(tr.magnetisation[i] - newton.magnetisation(tr.x[i])) < 1e-13
+    tr2 = newton.simulate(x0, v0, MIXED, times, 0.05)
+    assert np.all((tr2.x >= 0) & (tr2.x < TWO_PI))
+    assert np.allclose(np.mod(tr.x, TWO_PI), tr2.x, atol=1e-12) or np.allclose(
+        np.exp(1j * tr.x), np.exp(1j * tr2.x), atol=1e-12
+    )
+    # times not on the dt grid are hit exactly with equal sub-steps <= dt
+    tr3 = newton.simulate(x0, v0, MIXED, [0.0, 0.33, 1.0], 0.1, keep_states=False)
+    assert tr3.n_steps == 4 + 7 and tr3.x is None
+
+
+def test_hmf_energy_and_magnetisation_conventions():
+    x, v = _state(1000, seed=5)
+    H = PairInteraction.hmf()
+    M = newton.magnetisation(x)
+    # Antoni-Ruffo U uses 1 - cos and no self term; ours includes the self term V(0)/(2N)
+    assert newton.hmf_energy_per_particle(x, v) == pytest.approx(
+        newton.energy(x, v, H) + 0.5, rel=1e-13
+    )
+    F = H.force(x)
+    assert np.allclose(F, -M.real * np.sin(x) + M.imag * np.cos(x), atol=1e-14)
+
+
+def test_sampling_moments():
+    n = 200_000
+    d = newton.CosineMaxwellian(amplitude=0.6, temperature=0.3, mode=2, phase=0.4, drift=0.1)
+    x, v = newton.sample_iid(d, n, seed=11)
+    se = 1 / np.sqrt(n)
+    # E cos(2(x - phase)) = a/2, E v = drift, Var v = T
+    assert abs(np.mean(np.cos(2 * (x - 0.4))) - 0.3) < 5 * se
+    assert abs(np.mean(v) - 0.1) < 5 * np.sqrt(0.3) * se
+    assert abs(np.var(v) - 0.3) < 5 * 0.3 * np.sqrt(2) * se
+    x2, v2 = newton.sample_iid(d, n, seed=11)
+    assert np.array_equal(x, x2) and np.array_equal(v, v2)
+    wb = newton.Waterbag.from_energy(0.6, 0.5)
+    x, v = newton.sample_iid(wb, n, seed=12)
+    assert abs(abs(newton.magnetisation(x)) - 0.5) < 5 * se
+    assert abs(newton.hmf_energy_per_particle(x, v) - 0.6) < 5 * se
+    assert wb.hmf_energy == pytest.approx(0.6, rel=1e-12)
+
+
+def test_rejection_density_samples_its_pdf():
+    def two_stream(x, v):
+        g = 0.5 * (np.exp(-((v - 1.5) ** 2) / 0.5) + np.exp(-((v + 1.5) ** 2) / 0.5))
+        return (1 + 0.2 * np.cos(x)) * g / np.sqrt(np.pi * 0.5) / TWO_PI
+
+    d = newton.RejectionDensity(two_stream, v_max=5.0)
+    n = 100_000
+    x, v = newton.sample_iid(d, n, seed=13)
+    m2 = quad(lambda w: w**2 * TWO_PI * two_stream(0.0, w) / 1.2, -5, 5)[0]
+    assert abs(np.mean(v**2) - m2) < 5 * np.std(v**2) / np.sqrt(n)
+    assert abs(np.mean(np.cos(x)) - 0.1) < 5 / np.sqrt(n)
+
+
+def test_sample_hmf_for_the_overview():
+    x, v = newton.sample_hmf(1000, seed=1)
+    assert x.shape == v.shape == (1000,) and np.all((x >= 0) & (x < TWO_PI))
+    x, v = newton.sample_hmf(1000, seed=1, kind="gaussian", amplitude=0.2, temperature=0.4)
+    assert np.var(v) == pytest.approx(0.4, rel=0.2)
+    with pytest.raises(ValueError, match="kind"):
+        newton.sample_hmf(10, seed=1, kind="cold")
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: newton.sample_iid(newton.Waterbag(), 0, 1), "N must be >= 1"),
+        (lambda: newton.sample_iid(newton.Waterbag(), 10, None), "seed"),
+        (lambda: newton.CosineMaxwellian(amplitude=1.5), "negative density"),
+        (lambda: newton.CosineMaxwellian(temperature=0.0), "temperature"),
+        (lambda: newton.Waterbag(p0=-1.0), "p0"),
+        (lambda: newton.leapfrog([0.0], [0.0], MIXED, 0.0, 1), "dt must be > 0"),
+        (lambda: newton.leapfrog([0.0], [0.0], MIXED, -0.1, 1), "dt must be > 0"),
+        (lambda: newton.leapfrog([], [], MIXED, 0.1, 1), "N must be >= 1"),
+        (lambda: newton.leapfrog([0.0, 1.0], [0.0], MIXED, 0.1, 1), "same length"),
+        (lambda: newton.leapfrog([np.nan], [0.0], MIXED, 0.1, 1), "finite"),
+        (lambda: newton.simulate([0.0], [0.0], MIXED, [1.0, 0.5], 0.1), "non-decreasing"),
+        (lambda: newton.simulate([0.0], [0.0], "hmf", [1.0], 0.1), "PairInteraction"),
+        (lambda: newton.RejectionDensity(lambda x, v: v + 0 * x, 3.0), "negative"),
+        (lambda: newton.RejectionDensity(lambda x, v: 1 + 0 * x * v, 3.0), "mass"),
+    ],
+)
+def test_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.slow
+def test_hmf_relaxes_to_equilibrium_magnetisation():
+    """Long N-body runs at U = 0.6 (below U_c = 3/4) from a weakly magnetised Gaussian state
+    relax to the canonical equilibrium magnetisation M = I1(bM)/I0(bM) (Antoni-Ruffo).
+
+    Finite-N relaxation past the quasi-stationary state takes ~10^4 time units at N = 500, and
+    the time average of |M| still fluctuates by ~0.01 (|M| itself by ~N^-1/2): we average the
+    late-time |M| over t in [10^4, 3*10^4] and over three seeds."""
+    a = 0.6  # M0 = a/2 = 0.3, far below M_eq(0.6) = 0.485
+    T = 2 * (0.6 - (1 - (a / 2) ** 2) / 2)
+    times = np.arange(0.0, 30_000.0 + 1, 10.0)
+    late, eq = [], []
+    for seed in (1, 2, 3):
+        x, v = newton.sample_iid(newton.CosineMaxwellian(a, T), 500, seed=seed)
+        U = newton.hmf_energy_per_particle(x, v)  # the sample's own energy (close to 0.6)
+        eq.append(dispersion.hmf_equilibrium_magnetisation(U))
+        tr = newton.simulate(x, v, PairInteraction.hmf(), times, 0.25, keep_states=False)
+        M = np.abs(tr.magnetisation)
+        assert abs(M[0] - eq[-1]) > 0.15
+        assert tr.energy_drift < 5e-3
+        late.append(M[times >= 10_000].mean())
+    assert abs(np.mean(late) - np.mean(eq)) < 0.012, (late, eq)
