@@ -215,6 +215,20 @@ def test_w1_to_grid_converges_to_continuous_reference_in_1d_marginal():
     assert tr.grid_quantization_bound(x, v) == pytest.approx((x[1] - x[0] + v[1] - v[0]) / 2)
 
 
+def test_coarsen_grid_preserves_mass_and_is_close():
+    f, x, v = _grid(32, 32)
+    fc, xc, vc = tr.coarsen_grid(f, x, v, 4, 2)
+    assert fc.shape == (8, 16)
+    assert fc.sum() * (xc[1] - xc[0]) * (vc[1] - vc[0]) == pytest.approx(
+        f.sum() * (x[1] - x[0]) * (v[1] - v[0])
+    )
+    Q, b = tr.grid_measure(f, x, v)
+    Qc, bc = tr.grid_measure(fc, xc, vc)
+    assert tr.w1(Q, Qc, b, bc) <= tr.grid_quantization_bound(xc, vc)
+    with pytest.raises(ValueError, match="dividing"):
+        tr.coarsen_grid(f, x, v, 3, 1)
+
+
 # ----------------------------------------------------------------------------- approximations
 def test_sliced_is_below_exact_and_sinkhorn_above():
     rng = np.random.default_rng(15)
