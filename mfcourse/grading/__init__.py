@@ -13,18 +13,33 @@ cells mark solution regions between ``### BEGIN SOLUTION`` and ``### END SOLUTIO
 - :mod:`mfcourse.grading.report` renders the results (terminal table, JSON, JUnit XML, Markdown).
 """
 
-from mfcourse.grading.build import (
-    BEGIN_MARKER,
-    END_MARKER,
-    ExerciseFormatError,
-    GradedTest,
-    build_all,
-    build_student_notebook,
-    check_all,
-    graded_tests,
-    source_checksum,
-)
-from mfcourse.grading.grade import ExerciseResult, Restoration, TestResult, grade_notebooks
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "BEGIN_MARKER": "build",
+    "END_MARKER": "build",
+    "ExerciseFormatError": "build",
+    "GradedTest": "build",
+    "build_all": "build",
+    "build_student_notebook": "build",
+    "check_all": "build",
+    "graded_tests": "build",
+    "source_checksum": "build",
+    "ExerciseResult": "grade",
+    "Restoration": "grade",
+    "TestResult": "grade",
+    "grade_notebooks": "grade",
+}
+
+
+def __getattr__(name: str):
+    """Import lazily, so that ``mfcourse --help`` does not pay for nbformat."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"mfcourse.grading.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'mfcourse.grading' has no attribute {name!r}")
+
 
 __all__ = [
     "BEGIN_MARKER",
