@@ -1,0 +1,249 @@
+r"""Experiments of Lecture 1 (From Newton to Vlasov), kept out of the notebook.
+
+Each function runs one numerical experiment of the lecture with the course's library
+(:mod:`mfcourse.newton`, :mod:`mfcourse.vlasov`, :mod:`mfcourse.transport`) and returns plain
+arrays; the notebook draws them and states the claims. References are to Golse's lecture notes
+(seed 002), §1.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mfcourse import newton as nw
+from mfcourse import transport as tr
+from mfcourse.interaction import PairInteraction
+
+TWO_PI = 2.0 * np.pi
+
+
+# ------------------------------------------------------------------------------------------
+# Klimontovich's theorem (seed 002 §1.4, Theorem 1.2)
+# ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TestFunction:
+    r"""A smooth test function :math:`\phi(x,\xi)` on :math:`\mathbb{T}\times\mathbb{R}` with its
+    partial derivatives (all bounded)."""
+
+    name: str
+    phi: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    dx: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    dv: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def _g(v):
+    return np.exp(-0.5 * v * v)
+
+
+#: Three bounded smooth test functions with bounded derivatives, periodic in :math:`x`.
+TEST_FUNCTIONS: tuple[TestFunction, ...] = (
+    TestFunction(
+        r"$\cos x\,e^{-\xi^2/2}$",
+        lambda x, v: np.cos(x) * _g(v),
+        lambda x, v: -np.sin(x) * _g(v),
+        lambda x, v: -v * np.cos(x) * _g(v),
+    ),
+    TestFunction(
+        r"$\sin 2x\,\frac{\xi}{1+\xi^2}$",
+        lambda x, v: np.sin(2 * x) * v / (1 + v * v),
+        lambda x, v: 2 * np.cos(2 * x) * v / (1 + v * v),
+        lambda x, v: np.sin(2 * x) * (1 - v * v) / (1 + v * v) ** 2,
+    ),
+    TestFunction(
+        r"$\cos(x-1)\arctan\xi$",
+        lambda x, v: np.cos(x - 1) * np.arctan(v),
+        lambda x, v: -np.sin(x - 1) * np.arctan(v),
+        lambda x, v: np.cos(x - 1) / (1 + v * v),
+    ),
+)
+
+
+def klimontovich_residual(
+    x0,
+    v0,
+    interaction: PairInteraction,
+    t_final: float,
+    dt: float,
+    tests: Sequence[TestFunction] = TEST_FUNCTIONS,
+    *,
+    bracket_interaction: PairInteraction | None = None,
+) -> dict:
+    r"""Weak-form residual of the Vlasov equation for the empirical measure (Theorem 1.2).
+
+    Runs Newton's equations with leapfrog (step ``dt``) from ``(x0, v0)``, records every step, and
+    for each test function :math:`\phi` compares
+
+    .. math::
+        \frac{d}{dt}\langle\mu_N,\phi\rangle \quad\text{and}\quad
+        \langle\mu_N, \{\tfrac12\xi^2 + V_{\mu_N}, \phi\}\rangle
+        = \frac1N\sum_j \big(\xi_j\,\partial_x\phi - \partial_x V_{\mu_N}(x_j)\,
+          \partial_\xi\phi\big)(x_j,\xi_j),
+
+    :math:`V_{\mu_N} = V\star\mu_N` (self term included: :math:`V'(0) = 0`), the derivative by
+    centred differences. Both errors (leapfrog and the difference quotient) are
+    :math:`O(\Delta t^2)`; for the exact flow the residual is zero. Returns ``times`` (interior),
+    ``residual`` (shape ``(len(tests), len(times))``), ``bracket`` (same shape) and ``relative``
+    (per test, :math:`\max_t|\text{residual}|/\max_t|\text{bracket}|`).
+
+    ``bracket_interaction`` (default: ``interaction``) is the potential used in the bracket; a
+    different one is a control experiment: particles moved by one force are *not* a weak solution
+    of the Vlasov equation with another, and the residual is then of order one.
+    """
+    if not t_final > 0:
+        raise ValueError(f"t_final must be > 0, got {t_final!r}")
+    n = int(round(t_final / dt))
+    if n < 3 or abs(n * dt - t_final) > 1e-9 * t_final:
+        raise ValueError(f"t_final = {t_final} must be a multiple (>= 3) of dt = {dt}")
+    times = dt * np.arange(n + 1)
+    traj = nw.simulate(x0, v0, interaction, times, dt, wrap=False)
+    X, V = traj.x, traj.v
+    pairing = np.array([[np.mean(t.phi(X[i], V[i])) for i in range(n + 1)] for t in tests])
+    deriv = (pairing[:, 2:] - pairing[:, :-2]) / (2 * dt)
+    bracket = np.empty_like(deriv)
+    for i in range(1, n):
+        F = (bracket_interaction or interaction).force(X[i])  # = -d_x V_mu(x_j)
+        for k, t in enumerate(tests):
+            bracket[k, i - 1] = np.mean(V[i] * t.dx(X[i], V[i]) + F * t.dv(X[i], V[i]))
+    residual = deriv - bracket
+    rel = np.max(np.abs(residual), axis=1) / np.max(np.abs(bracket), axis=1)
+    return {
+        "times": times[1:-1],
+        "residual": residual,
+        "bracket": bracket,
+        "relative": rel,
+        "energy_drift": traj.energy_drift,
+    }
+
+
+# ------------------------------------------------------------------------------------------
+# Fournier–Guillin (seed 002 §1.7, Theorem 1.8) and Corollary 1.9
+# ------------------------------------------------------------------------------------------
+def _points(x, v):
+    return np.column_stack([np.asarray(x, float), np.asarray(v, float)])
+
+
+def empirical_w1_rate(
+    density: nw.PhaseSpaceDensity,
+    Ns: Sequence[int],
+    n_seeds: int | Sequence[int],
+    *,
+    seed: int = 0,
+    t: float = 0.0,
+    interaction: PairInteraction | None = None,
+    dt: float = 0.05,
+) -> dict:
+    r"""Two-sample estimate of :math:`\mathbb{E}\,W_1(\mu_N(t), f(t))` for a *stationary*
+    :math:`f` (so that :math:`f(t) = f^{in}`), exact at every step.
+
+    For each :math:`N` and seed: :math:`\mu_N(0)` is :math:`N` i.i.d. points from ``density``,
+    evolved to time ``t`` by Newton's equations (if ``t > 0``); :math:`\mu'_N` is an independent
+    i.i.d. sample of :math:`f^{in}`; :math:`W_1(\mu_N(t), \mu'_N)` is computed exactly
+    (:func:`mfcourse.transport.w1`, ℓ¹ metric on :math:`\mathbb{T}\times\mathbb{R}`). Since
+    :math:`\mathbb{E}\,\mu'_N = f` and :math:`W_1` is convex (Jensen) and a metric (triangle
+    inequality),
+
+    .. math::
+        \tfrac12\,\mathbb{E}\,W_1(\mu_N,\mu'_N) \le \mathbb{E}\,W_1(\mu_N, f)
+            \le \mathbb{E}\,W_1(\mu_N,\mu'_N)
+
+    at ``t = 0`` (at ``t > 0`` the upper bound still holds), so the two-sample estimate has the
+    rate of :math:`\mathbb{E}\,W_1(\mu_N, f)` with no discretisation of :math:`f` at all.
+    Returns ``N``, ``mean``, ``sem`` (standard error) and all ``samples``.
+    """
+    Ns = [int(N) for N in Ns]
+    seeds = [n_seeds] * len(Ns) if isinstance(n_seeds, int) else [int(s) for s in n_seeds]
+    if len(seeds) != len(Ns) or min(seeds) < 1:
+        raise ValueError("n_seeds must be an int >= 1 or one count >= 1 per N")
+    if t > 0 and interaction is None:
+        raise ValueError("t > 0 needs the interaction to evolve the particles")
+    means, sems, samples = [], [], []
+    for N, ns in zip(Ns, seeds, strict=True):
+        vals = []
+        for s in range(ns):
+            rng = np.random.default_rng([seed, N, s])
+            x, v = density.sample(N, rng)
+            y, w = density.sample(N, rng)
+            if t > 0:
+                traj = nw.simulate(x, v, interaction, [t], dt)
+                x, v = traj.x[-1], traj.v[-1]
+            vals.append(tr.w1(_points(x, v), _points(y, w)))
+        vals = np.array(vals)
+        samples.append(vals)
+        means.append(vals.mean())
+        sems.append(vals.std(ddof=1) / math.sqrt(ns) if ns > 1 else np.nan)
+    return {"N": np.array(Ns), "mean": np.array(means), "sem": np.array(sems), "samples": samples}
+
+
+def local_slope(rate: Callable[[np.ndarray], np.ndarray], Ns) -> float:
+    r"""The slope a least-squares power-law fit sees for the function ``rate`` sampled at
+    ``Ns`` (e.g. :math:`\sqrt{\log N/N}` has slope :math:`-\tfrac12 + 1/(2\log N)` locally)."""
+    Ns = np.asarray(Ns, dtype=float)
+    return float(np.polyfit(np.log(Ns), np.log(rate(Ns)), 1)[0])
+
+
+# ------------------------------------------------------------------------------------------
+# separation time and quasi-stationary states (homogeneous unstable HMF state)
+# ------------------------------------------------------------------------------------------
+def separation_times(
+    density: nw.PhaseSpaceDensity,
+    interaction: PairInteraction,
+    Ns: Sequence[int],
+    n_seeds: int,
+    *,
+    threshold: float = 0.2,
+    t_final: float = 20.0,
+    dt: float = 0.05,
+    seed: int = 0,
+) -> dict:
+    r"""First time :math:`t_\ast` at which :math:`|M_N(t)| \ge` ``threshold``, for a homogeneous
+    (hence stationary) Vlasov solution :math:`f`, whose magnetisation is :math:`M_f = 0`.
+
+    Since :math:`x \mapsto \cos(x-\theta)` is 1-Lipschitz for the distance used,
+    :math:`|M_N(t) - M_{f(t)}| \le W_1(\mu_N(t), f(t))` (Kantorovich–Rubinstein), so at
+    :math:`t_\ast` the particles are at least ``threshold`` away from the Vlasov solution.
+    Returns ``N``, ``t_sep`` (shape ``(len(Ns), n_seeds)``; NaN if never reached), the recorded
+    ``times`` and ``|M|`` (shape ``(len(Ns), n_seeds, len(times))``) and the max energy drift.
+    """
+    times = np.arange(0.0, t_final + dt / 2, 2 * dt)
+    tsep = np.full((len(Ns), n_seeds), np.nan)
+    mags = np.empty((len(Ns), n_seeds, times.size))
+    drift = 0.0
+    for i, N in enumerate(Ns):
+        for s in range(n_seeds):
+            x, v = density.sample(int(N), np.random.default_rng([seed, int(N), s]))
+            traj = nw.simulate(x, v, interaction, times, dt, keep_states=False)
+            m = np.abs(traj.magnetisation)
+            mags[i, s] = m
+            hit = np.flatnonzero(m >= threshold)
+            if hit.size:
+                tsep[i, s] = times[hit[0]]
+            drift = max(drift, traj.energy_drift)
+    return {"N": np.asarray(Ns), "t_sep": tsep, "times": times, "M": mags, "energy_drift": drift}
+
+
+# ------------------------------------------------------------------------------------------
+# drawing helpers
+# ------------------------------------------------------------------------------------------
+def wrap(x):
+    r"""Representative of :math:`x \in \mathbb{T}` in :math:`[-\pi, \pi)` (for plots)."""
+    return np.mod(np.asarray(x, dtype=float) + np.pi, TWO_PI) - np.pi
+
+
+def torus_segments(p, q) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    r"""Straight segments drawing the shortest path from ``p = (x, ξ)`` to ``q`` on
+    :math:`\mathbb{T}\times\mathbb{R}` in the window :math:`[-\pi,\pi)\times\mathbb{R}`: one
+    segment, or two if the path crosses :math:`x = \pm\pi`."""
+    x0, v0 = float(wrap(p[0])), float(p[1])
+    x1, v1 = float(wrap(q[0])), float(q[1])
+    dx = x1 - x0
+    if abs(dx) <= np.pi:
+        return [((x0, v0), (x1, v1))]
+    dx -= math.copysign(TWO_PI, dx)  # the short way round
+    edge = np.pi if dx > 0 else -np.pi
+    s = (edge - x0) / dx
+    vm = v0 + s * (v1 - v0)
+    return [((x0, v0), (edge, vm)), ((-edge, vm), (x1, v1))]
