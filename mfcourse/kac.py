@@ -234,12 +234,12 @@ class BoltzmannKacSolver:
             for n in range(0, p + 1, 2):
                 coef[p, n] = _cos_sin_average(n, p - n) * math.sqrt(math.comb(p, n))
         self._coef = coef
+        pp, nn = np.meshgrid(np.arange(P + 1), np.arange(P + 1), indexing="ij")
+        self._partner = np.where(nn <= pp, pp - nn, 0)  # index p - n of the other factor
 
     def _rhs(self, _t, b):
-        out = np.empty_like(b)
-        for p in range(self.P + 1):
-            out[p] = np.dot(self._coef[p, : p + 1], b[: p + 1] * b[p::-1]) - b[p]
-        return self.lam * out
+        gain = np.sum(self._coef * b[None, :] * b[self._partner], axis=1)
+        return self.lam * (gain - b)
 
     def solve(self, times: Sequence[float]) -> np.ndarray:
         """Hermite coefficients :math:`b_p(t)` at ``times`` (rows); also kept as ``self.b``."""

@@ -242,3 +242,24 @@ def test_bad_input_is_rejected_before_allocation():
         chaos.MasterEquation(W_KAC, 1)
     with pytest.raises(ValueError, match="start at 0"):
         me.evolve(me.iid(F0), [0.5, 1.0])
+
+
+# ---------------------------------------------------------------------------------- quantum
+def test_quantum_distances_vanish_for_product_dynamics_and_decay_like_one_over_N():
+    fock = pytest.importorskip("mfcourse.fock")
+    psi0 = np.array([np.sqrt(0.8), np.sqrt(0.2)], dtype=complex)
+    times = np.array([0.0, 0.7, 1.5])
+    # U = 0: the N-body dynamics is a tensor power of the one-body one, so gamma^(j) stays a
+    # product and the Hartree equation is the linear Schrödinger equation
+    free = chaos.quantum_chaos_distances(fock.josephson(J=1.0, U=0.0), 30, psi0, times, jmax=5)
+    assert np.abs(free).max() < 1e-9
+    model = fock.josephson(J=1.0, U=2.0)
+    d = {N: chaos.quantum_chaos_distances(model, N, psi0, times, jmax=4) for N in (50, 100, 200)}
+    assert np.abs(d[50][0]).max() < 1e-10  # chaotic data at t = 0
+    assert d[50][1, 1] > 1e-3
+    # N * Tr|gamma^(j) - psi^{⊗j}| converges as N doubles (rate 1/N), for every j <= 4
+    a, b, c = (N * d[N][2, 1:] for N in (50, 100, 200))
+    assert np.all(np.abs(c - b) < 0.5 * np.abs(b - a) + 1e-3 * b)
+    assert np.all(d[200] <= 2 + 1e-12)
+    with pytest.raises(ValueError, match="1 <= j <= N = 10"):
+        chaos.quantum_chaos_distances(model, 10, psi0, times, jmax=11)
