@@ -657,27 +657,6 @@ class ChaosExperiment:
 # ----------------------------------------------------------------------------------------------
 # the quantum counterpart (seed 000 §4.2, eq. (83))
 # ----------------------------------------------------------------------------------------------
-def hartree_two_mode(model, psi0: Sequence[complex], times: Sequence[float]) -> np.ndarray:
-    r"""Hartree solution :math:`i\hbar\dot\psi = (h + V_\psi)\psi` of a
-    :class:`mfcourse.fock.ModeModel` at ``times`` (rows), by DOP853 at tolerance 1e-12."""
-    from scipy.integrate import solve_ivp
-
-    psi0 = np.asarray(psi0, dtype=complex)
-    times = np.asarray(times, dtype=float)
-    if times[-1] == 0:
-        return np.tile(psi0, (times.size, 1))
-    sol = solve_ivp(
-        lambda _t, y: (-1j / model.hbar) * (model.hartree_hamiltonian(y) @ y),
-        (0.0, times[-1]),
-        psi0,
-        t_eval=times,
-        method="DOP853",
-        rtol=1e-12,
-        atol=1e-13,
-    )
-    return sol.y.T
-
-
 def quantum_chaos_distances(
     model, N: int, psi0: Sequence[complex], times: Sequence[float], jmax: int = 20
 ) -> np.ndarray:
@@ -686,11 +665,12 @@ def quantum_chaos_distances(
 
     The :math:`N`-body state starts as :math:`\psi_0^{\otimes N}` and is evolved exactly in the
     symmetric Fock space of :mod:`mfcourse.fock` (Krylov, tolerance 1e-12); :math:`\psi_t` solves
-    the Hartree equation (:func:`hartree_two_mode`) of the same :class:`~mfcourse.fock.ModeModel`.
+    the Hartree equation of the same :class:`~mfcourse.fock.ModeModel`
+    (:func:`mfcourse.hartree.evolve_modes`).
     Both :math:`j`-particle operators live on :math:`\mathrm{Sym}^j`, where the trace norm is the
     same as on the full tensor power.
     """
-    from mfcourse import fock
+    from mfcourse import fock, hartree
 
     if not isinstance(jmax, int | np.integer) or not 1 <= jmax <= N:
         raise ValueError(f"marginal order j must satisfy 1 <= j <= N = {N}, got jmax = {jmax}")
@@ -698,7 +678,7 @@ def quantum_chaos_distances(
     problem = fock.NBodyProblem.build(model, N)
     psi0 = np.asarray(psi0, dtype=complex)
     states = problem.evolve(problem.product_state(psi0), times, tol=1e-12)
-    phis = hartree_two_mode(model, psi0, times)
+    phis = hartree.evolve_modes(model, psi0, times, rtol=1e-12, atol=1e-13)
     out = np.zeros((times.size, jmax + 1))
     for it in range(times.size):
         for j in range(1, jmax + 1):

@@ -246,7 +246,7 @@ def test_bad_input_is_rejected_before_allocation():
 
 # ---------------------------------------------------------------------------------- quantum
 def test_quantum_distances_vanish_for_product_dynamics_and_decay_like_one_over_N():
-    fock = pytest.importorskip("mfcourse.fock")
+    fock = pytest.importorskip("mfcourse.fock")  # lecture 2 (#5)
     psi0 = np.array([np.sqrt(0.8), np.sqrt(0.2)], dtype=complex)
     times = np.array([0.0, 0.7, 1.5])
     # U = 0: the N-body dynamics is a tensor power of the one-body one, so gamma^(j) stays a
