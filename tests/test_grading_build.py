@@ -85,7 +85,7 @@ def test_exercise_has_graded_tests_that_can_fail(solution):
                 assert not (isinstance(node.test, ast.Constant) and node.test.value), (
                     f"graded test {t.id} asserts a constant"
                 )
-    student = nbformat.read(EXERCISES / solution.name, as_version=4)
+    student = nbformat.reads(expected_student_text(solution), as_version=4)
     stubs = sum("raise NotImplementedError(" in c.source for c in student.cells)
     assert stubs >= 1
     for c in student.cells:
@@ -105,8 +105,8 @@ def test_build_is_deterministic_idempotent_and_checked(tmp_path, capsys):
     second = build_all(ex, out=None)
     assert second.written == [] and len(second.unchanged) == len(SOLUTIONS)
     assert {p.name: p.read_bytes() for p in ex.glob("*.ipynb")} == texts
-    for name, text in texts.items():  # identical to the committed student notebooks
-        assert text == (EXERCISES / name).read_bytes()
+    for name, text in texts.items():  # what the committed student notebooks must be
+        assert text == expected_student_text(EXERCISES / "solutions" / name).encode("utf-8")
     assert main(["exercises", "check", "--dir", str(ex)]) == 0
     assert main(["exercises", "build", "--check", "--dir", str(ex)]) == 0
     # a change to a solution makes the check fail until the next build
@@ -372,3 +372,25 @@ def test_grade_cli_without_kernels(tmp_path, capsys, monkeypatch):
     assert summary.read_text().startswith("earlier step\n## ❌ Exercise grades: 0/3 points")
     assert main(["grade", str(missing), "--solutions", str(CASES), "--no-fail", "--quiet"]) == 0
     assert "no solution notebook for exercise '90_grading_case'" in capsys.readouterr().out
+
+
+def test_grade_workflow_installs_the_pins_and_grades_with_valid_options():
+    import shlex
+
+    import yaml
+
+    from mfcourse.cli import build_parser
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "grade.yml").read_text(encoding="utf-8"))
+    steps = wf["jobs"]["grade"]["steps"]
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert python["with"]["python-version"] == "3.11"
+    install = next(s["run"] for s in steps if "pip install" in s.get("run", ""))
+    assert "pip install -r binder/requirements.txt" in install
+    assert "pip install --no-deps -e ." in install
+    run = next(s["run"] for s in steps if "mfcourse grade" in s.get("run", ""))
+    command = run[run.index("mfcourse grade") :].replace("\\\n", " ").splitlines()[0]
+    argv = shlex.split(command)[1:]
+    assert "--junit" in argv and argv[argv.index("--markdown") + 1] == "$GITHUB_STEP_SUMMARY"
+    args = build_parser().parse_args(argv)  # every option the workflow uses exists
+    assert args.func is not None and args.timeout > 0

@@ -126,13 +126,17 @@ class ExerciseResult:
 # --------------------------------------------------------------------------- discovery
 
 
-def discover(paths: Sequence[Path], exercises_dir: Path | None = None) -> list[Path]:
+def discover(
+    paths: Sequence[Path], exercises_dir: Path | None = None, solutions_dir: Path | None = None
+) -> list[Path]:
     """Student notebooks to grade: the given files, the ``*.ipynb`` of given folders, or (no paths)
-    every exercise of ``exercises_dir``, including those whose student notebook is missing."""
+    every notebook of ``exercises_dir`` plus every exercise of ``solutions_dir`` (default
+    ``exercises_dir/solutions``) whose student notebook is missing."""
     if not paths:
         exercises_dir = Path(exercises_dir) if exercises_dir else default_exercises_dir()
+        solutions_dir = Path(solutions_dir) if solutions_dir else exercises_dir / "solutions"
         found = {p.name: p for p in exercises_dir.glob("*.ipynb")}
-        for sol in (exercises_dir / "solutions").glob("*.ipynb"):
+        for sol in solutions_dir.glob("*.ipynb"):
             found.setdefault(sol.name, exercises_dir / sol.name)
         return [found[k] for k in sorted(found)]
     out: list[Path] = []
@@ -601,7 +605,7 @@ def grade_notebooks(
     exercises_dir = default_exercises_dir()
     solutions_dir = Path(solutions_dir) if solutions_dir else exercises_dir / "solutions"
     say = progress or (lambda _m: None)
-    jobs = [prepare(p, solutions_dir) for p in discover(paths, exercises_dir)]
+    jobs = [prepare(p, solutions_dir) for p in discover(paths, exercises_dir, solutions_dir)]
     n = len(jobs)
     runnable = [j for j in jobs if j.nb is not None]
     if not runnable:
