@@ -41,7 +41,10 @@ cheaper at every rank once the kernel is diagonalised (an :math:`O(n^3)` set-up)
 dropped; the dropped trace is reported by :attr:`MixedState.trace`). The kernel form needs no
 diagonalisation and serves as an independent check.
 Kernels follow the conventions of :mod:`mfcourse.phasespace` (operator
-:math:`(R\psi)_j = \sum_k r_{jk}\psi_k\,dx`).
+:math:`(R\psi)_j = \sum_k r_{jk}\psi_k\,dx`). The kinetic and potential phases are those of the
+pure-state Hartree solver of lecture 2 (:func:`mfcourse.hartree.kinetic_phase`,
+:func:`mfcourse.hartree.potential_phase` with :math:`\hbar = \varepsilon`); a rank-one state
+evolves exactly as :func:`mfcourse.hartree.evolve_grid` would evolve its wave function.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from mfcourse import phasespace as ps
+from mfcourse.hartree import PeriodicGrid, kinetic_phase, potential_phase
 
 METHODS = ("auto", "orbitals", "matrix")
 
@@ -208,7 +212,8 @@ class VonNeumann:
                 )
         if interaction is not None:
             interaction.potential_on_grid(np.zeros(n), length=self.length)  # validates the grid
-        self.k = 2 * math.pi * sfft.fftfreq(n, self.dx)
+        self._grid = PeriodicGrid(n, self.length)  # lecture 2's grid pieces (same wavenumbers)
+        self.k = self._grid.k
         self.kinetic_symbol = 0.5 * (self.eps * self.k) ** 2
 
     # ----------------------------------------------------------------- pieces
@@ -236,7 +241,7 @@ class VonNeumann:
         return kin + pot
 
     def _kick(self, state: MixedState, dt: float) -> None:
-        phase = np.exp(-1j * dt / self.eps * self.potential(state.density()))
+        phase = potential_phase(self.potential(state.density()), dt, hbar=self.eps)
         if state.kernel is not None:
             state.kernel *= np.outer(phase, phase.conj())
         else:
@@ -256,7 +261,7 @@ class VonNeumann:
 
     def step(self, state: MixedState, dt: float, nsteps: int = 1) -> MixedState:
         """Advance ``state`` in place by ``nsteps`` Strang steps of size ``dt``."""
-        phase = np.exp(-1j * dt / self.eps * self.kinetic_symbol)
+        phase = kinetic_phase(self._grid, dt, hbar=self.eps)  # exp(-i dt eps k^2 / 2)
         outer = np.outer(phase, phase.conj()) if state.kernel is not None else None
         self._kick(state, dt / 2)
         for i in range(nsteps):

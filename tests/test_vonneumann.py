@@ -150,3 +150,17 @@ def test_bad_input():
         VonNeumann(X, EPS, interaction=PairInteraction.hmf())
     with pytest.raises(ValueError, match="external potential"):
         VonNeumann(x, 0.05, external=np.ones(5))
+
+
+def test_rank_one_state_follows_lecture_2_pure_state_hartree():
+    """A pure state evolves exactly as lecture 2's Hartree solver evolves its wave function."""
+    from mfcourse.hartree import PeriodicGrid, evolve_grid
+
+    eps, grid = 0.05, PeriodicGrid(128)
+    psi0 = ps.coherent_state(grid.x + math.pi, 2.0, 0.3, eps)  # the ring grid starts at -pi
+    hmf = PairInteraction.hmf()
+    ref = evolve_grid(psi0, grid, 1.0, 40, interaction=hmf, hbar=eps).psi[-1]
+    run = VonNeumann(grid.x, eps, interaction=hmf).evolve(psi0, 1.0, 0.025, n_save=2)
+    psi = run.states[-1].orbitals[:, 0]
+    assert np.max(np.abs(psi - ref)) < 1e-10
+    assert run.energy[0] == pytest.approx(run.energy[-1], rel=1e-4)
