@@ -1,0 +1,365 @@
+r"""Computations behind lecture 2, *From Schrödinger to Hartree* (seed 002 §2).
+
+The notebook ``lectures/02_schrodinger_to_hartree.ipynb`` is a narrative client of these
+functions: each one runs exact N-body dynamics (:mod:`mfcourse.fock`) and the Hartree equation
+in the same modes (:mod:`mfcourse.hartree`) and returns arrays to plot and assert on.
+
+* :func:`rate_scan` — :math:`\|\gamma_N^{(1)}(t)-|\psi_t\rangle\langle\psi_t|\|` in trace,
+  operator and Hilbert–Schmidt norm, Pickl's functional
+  :math:`1-\langle\psi_t|\gamma_N^{(1)}(t)|\psi_t\rangle`, j-particle marginals, and the bounds
+  of seed 002 Theorem 2.8 and Theorem 2.9(3), on a grid of N and t;
+* :func:`lemma_2_4` — both sides of Lemma 2.4 computed independently;
+* :func:`chaotic_fluctuation` — the exact variance identity behind the chaotic morphism;
+* :func:`mean_field_explorer`, :func:`error_rate_explorer` — the two dashboards.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from mfcourse.fock import (
+    ModeModel,
+    NBodyProblem,
+    density_matrix_distances,
+    fock_dimension,
+    josephson,
+    krylov_propagate,
+    product_rdm,
+    ring_model,
+    ring_state,
+    trace_norm,
+)
+from mfcourse.hartree import evolve_modes
+from mfcourse.interaction import PairInteraction
+
+#: The two models of the lecture.
+TWO_MODE = {"J": 1.0, "U": 1.0, "theta": 0.35}
+RING = {"strength": 1.0, "k_max": 2}
+
+
+def two_mode_setup(U: float = TWO_MODE["U"], J: float = TWO_MODE["J"]):
+    """The lecture's Josephson model and initial one-particle state."""
+    th = TWO_MODE["theta"]
+    return josephson(J=J, U=U), np.array([np.cos(th), np.sin(th)], dtype=complex)
+
+
+def ring_setup(strength: float = RING["strength"], k_max: int = RING["k_max"]):
+    """Bosons on the ring with the HMF interaction V = -strength cos x; a smooth initial state."""
+    model = ring_model(PairInteraction.hmf(strength), k_max)
+    coeffs = {0: 1.0, 1: 0.45, -1: 0.25j, 2: 0.1}
+    psi0 = ring_state({k: v for k, v in coeffs.items() if abs(k) <= k_max}, k_max)
+    return model, psi0
+
+
+def dimension_table(N_values, K_values):
+    """Rows (N, K, K^N, C(N+K-1, K-1)): distinguishable vs bosonic dimension."""
+    return [(N, K, K**N, fock_dimension(N, K)) for N in N_values for K in K_values]
+
+
+def theorem_2_8_bound(model: ModeModel, N, t):
+    r"""Seed 002 Theorem 2.8, operator norm:
+    :math:`\frac{2}{\sqrt N}\exp\big(2t\|\hat V\|_{L^1}/((2\pi)^d\hbar)\big)`; on the torus (and
+    the two-point group) :math:`\|\hat V\|_{L^1}/(2\pi)^d` is ``model.fourier_l1`` =
+    :math:`\sum_q|\hat V(q)|`."""
+    N = np.asarray(N, dtype=float)
+    t = np.asarray(t, dtype=float)
+    return 2 / np.sqrt(N) * np.exp(2 * t * model.fourier_l1 / model.hbar)
+
+
+def theorem_2_9_bound(model: ModeModel, N, times, psi_t, m: int = 1):
+    r"""Seed 002 Theorem 2.9(3): :math:`4\sqrt{m/N}\exp\big(\frac3\hbar\int_0^tL(s)ds\big)`,
+    :math:`L=\sqrt C\|\psi_s\|_{H^1}` with :math:`V^2\le C(I-\Delta)`; for a bounded V,
+    :math:`\sqrt C=\|V\|_\infty` (``model.sup_norm``). Returns an array (len(N), len(times))."""
+    L = model.sup_norm * np.array([model.h1_norm(p) for p in psi_t])
+    integral = np.concatenate([[0.0], np.cumsum(0.5 * (L[1:] + L[:-1]) * np.diff(times))])
+    N = np.atleast_1d(np.asarray(N, dtype=float))
+    return 4 * np.sqrt(m / N)[:, None] * np.exp(3 * integral / model.hbar)[None, :]
+
+
+@dataclass
+class RateScan:
+    """Errors of the mean-field approximation on a grid of N (rows) and t (columns)."""
+
+    name: str
+    model: ModeModel
+    Ns: np.ndarray
+    times: np.ndarray
+    psi_t: np.ndarray
+    trace: np.ndarray
+    operator: np.ndarray
+    hs: np.ndarray
+    pickl: np.ndarray
+    energy_drift: np.ndarray
+    norm_drift: np.ndarray
+    marginals: dict = field(default_factory=dict)  # j -> array over Ns at the last time
+
+    @property
+    def bound_2_8(self):
+        return theorem_2_8_bound(self.model, self.Ns[:, None], self.times[None, :])
+
+    @property
+    def bound_2_9(self):
+        return theorem_2_9_bound(self.model, self.Ns, self.times, self.psi_t)
+
+    def slope(self, what: str = "trace", it: int = -1, n_min: int = 0) -> float:
+        """Fitted exponent p of error ~ N^p at time index ``it`` over N >= n_min."""
+        from mfcourse.plotting import fit_power_law
+
+        sel = self.Ns >= n_min
+        return fit_power_law(self.Ns[sel], getattr(self, what)[sel, it])[0]
+
+    def accuracy_time(self, delta: float) -> np.ndarray:
+        """For each N, the first time at which the trace-norm error exceeds delta (linear
+        interpolation; inf if it never does on the time grid)."""
+        out = np.full(self.Ns.size, np.inf)
+        for i, err in enumerate(self.trace):
+            above = np.nonzero(err > delta)[0]
+            if above.size:
+                k = above[0]
+                if k == 0:
+                    out[i] = 0.0
+                else:
+                    t0, t1, e0, e1 = self.times[k - 1], self.times[k], err[k - 1], err[k]
+                    out[i] = t0 + (delta - e0) * (t1 - t0) / (e1 - e0)
+        return out
+
+
+def rate_scan(
+    model: ModeModel, psi0, Ns, times, *, j_max: int = 1, name: str = "", progress=None
+) -> RateScan:
+    r"""Run the exact N-body dynamics from :math:`\psi_0^{\otimes N}` for each N and compare
+    its one-particle marginal with the Hartree solution in the same modes at each time."""
+    Ns = np.asarray(sorted(Ns), dtype=int)
+    times = np.asarray(times, dtype=float)
+    psi_t = evolve_modes(model, psi0, times)
+    shape = (Ns.size, times.size)
+    tr, op, hs, pk = (np.zeros(shape) for _ in range(4))
+    e_drift, n_drift = np.zeros(Ns.size), np.zeros(Ns.size)
+    marginals = {j: np.zeros(Ns.size) for j in range(2, j_max + 1)}
+    for i, N in enumerate(Ns):
+        prob = NBodyProblem.build(model, int(N))
+        P0 = prob.product_state(psi0)
+        states = prob.evolve(P0, times)
+        e0 = prob.energy(P0)
+        for k, Psi in enumerate(states):
+            g1 = prob.space.gamma1(Psi)
+            d = density_matrix_distances(g1, psi_t[k])
+            tr[i, k], op[i, k], hs[i, k] = d["trace"], d["operator"], d["hs"]
+            pk[i, k] = 1 - np.real(np.conj(psi_t[k]) @ g1 @ psi_t[k])
+        e_drift[i] = max(abs(prob.energy(P) - e0) for P in states) / max(1.0, abs(e0))
+        n_drift[i] = max(abs(np.linalg.norm(P) - 1) for P in states)
+        for j in marginals:
+            if j <= N:
+                gj = prob.space.reduced_density_matrix(states[-1], j)
+                marginals[j][i] = trace_norm(gj - product_rdm(psi_t[-1], j))
+        if progress is not None:
+            progress((i + 1) / Ns.size)
+    if j_max >= 1:
+        marginals[1] = tr[:, -1].copy()
+    return RateScan(
+        name=name or model.name,
+        model=model,
+        Ns=Ns,
+        times=times,
+        psi_t=psi_t,
+        trace=tr,
+        operator=op,
+        hs=hs,
+        pickl=pk,
+        energy_drift=e_drift,
+        norm_drift=n_drift,
+        marginals=dict(sorted(marginals.items())),
+    )
+
+
+def energy_per_particle(model: ModeModel, psi, Ns):
+    r"""N-body energy per particle of :math:`\psi^{\otimes N}`, the Hartree energy and the
+    exact correction :math:`-\langle\psi\psi|W|\psi\psi\rangle/(2N)`."""
+    Ns = np.asarray(Ns, dtype=int)
+    e_n = np.array(
+        [
+            NBodyProblem.build(model, int(N)).energy(
+                NBodyProblem.build(model, int(N)).product_state(psi)
+            )
+            / N
+            for N in Ns
+        ]
+    )
+    return e_n, model.hartree_energy(psi), -model.pair_energy(psi) / (2 * Ns)
+
+
+def lemma_2_4(model: ModeModel, N: int, psi0, phi, t: float, *, tol: float = 1e-13):
+    r"""Both sides of Lemma 2.4 (seed 002 §2.4):
+    :math:`\langle\Psi^{in}|\mathcal M_N(t)(|\phi\rangle\langle\phi|)|\Psi^{in}\rangle` computed in
+    the Heisenberg picture, :math:`\mathcal M_N(t)A = e^{it\mathcal H_N/\hbar}\frac1N d\Gamma(A)
+    e^{-it\mathcal H_N/\hbar}` (forward propagation, :math:`d\Gamma(A)`, backward propagation,
+    overlap with :math:`\Psi^{in}`), and :math:`\langle\phi|\gamma_N^{(1)}(t)|\phi\rangle` from
+    the marginal of :math:`\Psi_N(t)`."""
+    prob = NBodyProblem.build(model, N)
+    hbar = model.hbar
+    P0 = prob.product_state(psi0)
+    Pt = krylov_propagate(prob.H, P0, t, hbar=hbar, tol=tol)
+    A = np.outer(phi, np.conj(phi))
+    MA = prob.space.one_body(A) / N
+    back = krylov_propagate(prob.H, MA @ Pt, -t, hbar=hbar, tol=tol)
+    lhs = np.vdot(P0, back)
+    rhs = np.conj(phi) @ prob.space.gamma1(Pt) @ phi
+    return complex(lhs), complex(rhs)
+
+
+def chaotic_fluctuation(model: ModeModel, N: int, psi, B):
+    r"""For :math:`\Psi=\psi^{\otimes N}`: returns
+    :math:`\|(\mathcal M_N^{in}-\mathcal R_\psi(0))(B)\Psi\|^2` and the exact value
+    :math:`\frac1N(\|B\psi\|^2-|\langle\psi|B|\psi\rangle|^2)` from the proof of Theorem 2.8."""
+    prob = NBodyProblem.build(model, N)
+    P = prob.product_state(psi)
+    mean = np.conj(psi) @ B @ psi
+    v = prob.space.one_body(np.asarray(B, dtype=complex)) @ P / N - mean * P
+    exact = (np.linalg.norm(B @ psi) ** 2 - abs(mean) ** 2) / N
+    return float(np.linalg.norm(v) ** 2), float(exact)
+
+
+# ----------------------------------------------------------------------------------------------
+# dashboards
+# ----------------------------------------------------------------------------------------------
+@lru_cache(maxsize=32)
+def _two_mode_trajectory(N: int, U: float, t_max: float, nt: int):
+    model, psi0 = two_mode_setup(U=U)
+    times = np.linspace(0, t_max, nt)
+    prob = NBodyProblem.build(model, N)
+    states = prob.evolve(prob.product_state(psi0), times)
+    n0 = np.array([np.real(prob.space.gamma1(P)[0, 0]) for P in states])
+    g1 = [prob.space.gamma1(P) for P in states]
+    psi_t = evolve_modes(model, psi0, times)
+    err = np.array(
+        [density_matrix_distances(g, p)["trace"] for g, p in zip(g1, psi_t, strict=True)]
+    )
+    return times, n0, np.abs(psi_t[:, 0]) ** 2, err
+
+
+def mean_field_explorer(t_max: float = 8.0, nt: int = 81):
+    """Dashboard: population of mode 0 in the two-mode model, N-body (⟨n_0⟩/N) against
+    Hartree (|ψ_0|²), with sliders N, t and the interaction strength U."""
+    import ipywidgets as widgets
+
+    from mfcourse.dashboard import dashboard
+    from mfcourse.plotting import ROLE, figure, label_scaling
+
+    controls = {
+        "N": widgets.SelectionSlider(
+            options=[5, 10, 20, 50, 100, 200, 500, 1000], value=20, description="N"
+        ),
+        "t": widgets.FloatSlider(value=t_max, min=0.5, max=t_max, step=0.5, description="t"),
+        "U": widgets.FloatSlider(
+            value=TWO_MODE["U"], min=-2.0, max=4.0, step=0.5, description="strength U"
+        ),
+    }
+
+    def update(N, t, U):
+        times, n0, h0, err = _two_mode_trajectory(int(N), float(U), t_max, nt)
+        sel = times <= t + 1e-12
+        fig, (ax, ax2) = figure(ncols=2)
+        ax.plot(times[sel], h0[sel], "-", color=ROLE["mean_field"], label=r"Hartree $|\psi_0|^2$")
+        ax.plot(
+            times[sel],
+            n0[sel],
+            "--",
+            color=ROLE["quantum"],
+            label=rf"$N$-body $\langle n_0\rangle/N$, $N={N}$",
+        )
+        ax.set_xlim(0, t_max)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("time $t$")
+        ax.set_ylabel("population of mode 0")
+        ax.legend(loc="upper right")
+        label_scaling(ax, "mean-field", loc="lower left")
+        ax2.semilogy(times[sel][1:], err[sel][1:], color=ROLE["measured"])
+        ax2.set_xlim(0, t_max)
+        ax2.set_ylim(1e-5, 2)
+        ax2.set_xlabel("time $t$")
+        ax2.set_ylabel(r"$\|\gamma_N^{(1)}(t)-|\psi_t\rangle\langle\psi_t|\|_1$")
+        return fig
+
+    return dashboard(
+        update,
+        controls,
+        primary="N",
+        kind="recompute",
+        title="Mean-field explorer: two-mode bosons, N-body vs Hartree",
+    )
+
+
+def error_rate_explorer(scans: dict[str, RateScan]):
+    """Dashboard scrubbing precomputed :class:`RateScan` s: error vs N at a chosen time, in a
+    chosen norm, with the fitted slope and the theorem's bound for that norm."""
+    import ipywidgets as widgets
+
+    from mfcourse.dashboard import dashboard
+    from mfcourse.plotting import ROLE, figure, fit_power_law
+
+    names = list(scans)
+    nt = next(iter(scans.values())).times.size
+    controls = {
+        "it": widgets.IntSlider(value=nt - 1, min=1, max=nt - 1, description="time index"),
+        "model": widgets.Dropdown(options=names, value=names[0], description="model"),
+        "norm": widgets.Dropdown(
+            options=["trace", "operator", "pickl"], value="trace", description="measure"
+        ),
+    }
+
+    def update(it, model, norm):
+        s = scans[model]
+        y = getattr(s, norm)[:, it]
+        fig, ax = figure()
+        p, c = fit_power_law(s.Ns, y)
+        ax.loglog(s.Ns, y, "o", color=ROLE["measured"], label=f"measured (slope {p:+.2f})")
+        ax.loglog(s.Ns, c * s.Ns.astype(float) ** p, "-", color=ROLE["measured"], alpha=0.5)
+        if norm == "operator":
+            ax.loglog(
+                s.Ns, s.bound_2_8[:, it], "--", color=ROLE["bound"], label="Theorem 2.8 bound"
+            )
+        elif norm == "trace":
+            ax.loglog(
+                s.Ns, s.bound_2_9[:, it], "--", color=ROLE["bound"], label="Theorem 2.9(3) bound"
+            )
+        ax.set_xlabel("number of particles $N$")
+        ax.set_ylabel(
+            {
+                "trace": "trace-norm error",
+                "operator": "operator-norm error",
+                "pickl": r"Pickl's $1-\langle\psi_t|\gamma_N^{(1)}|\psi_t\rangle$",
+            }[norm]
+        )
+        ax.set_title(f"{model}, t = {s.times[it]:.2f}")
+        ax.legend(loc="lower left")
+        return fig
+
+    return dashboard(
+        update,
+        controls,
+        primary="it",
+        kind="scrub",
+        title="Error-rate explorer: the 1/N rate at each time",
+    )
+
+
+def fit_slope(x, y) -> float:
+    """Exponent p of the least-squares fit y ~ C x^p (:func:`mfcourse.plotting.fit_power_law`)."""
+    from mfcourse.plotting import fit_power_law
+
+    return fit_power_law(x, y)[0]
+
+
+def fmt_dim(n: int) -> str:
+    """Dimension as an integer if small, else as mantissa x 10^exponent (exact integers of any
+    size, no float overflow)."""
+    n = int(n)
+    if n < 10**12:
+        return f"{n:,}"
+    lg = math.log10(n)  # exact for Python integers of any size
+    exponent = math.floor(lg)
+    return f"{10 ** (lg - exponent):.2f}e{exponent}"

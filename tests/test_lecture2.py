@@ -1,0 +1,38 @@
+"""Tests of mfcourse.lecture2 (the scans behind lecture 2) on small, fast cases."""
+
+import numpy as np
+
+from mfcourse import lecture2 as L2
+from mfcourse.fock import josephson
+
+
+def test_rate_scan_small():
+    model, psi0 = L2.two_mode_setup()
+    s = L2.rate_scan(model, psi0, [20, 40, 80], np.linspace(0, 1, 5), j_max=3)
+    assert s.trace.shape == (3, 5)
+    assert np.all(s.trace[:, 0] < 1e-12)  # product states at t = 0
+    assert abs(s.slope("trace") + 1) < 0.1
+    assert np.all(s.operator <= s.bound_2_8) and np.all(s.trace <= s.bound_2_9)
+    # bounds as stated: 2/sqrt(N) e^{2t|U|} and 4 sqrt(1/N) e^{3 t |U|} for two modes
+    np.testing.assert_allclose(s.bound_2_8[:, -1], 2 / np.sqrt(s.Ns) * np.exp(2.0))
+    np.testing.assert_allclose(s.bound_2_9[:, -1], 4 / np.sqrt(s.Ns) * np.exp(3.0))
+    assert set(s.marginals) == {1, 2, 3}
+    assert np.all(np.isfinite(s.accuracy_time(1e-3)))
+
+
+def test_lemma_2_4_and_fluctuation_identity():
+    model = josephson(J=1.0, U=2.0)
+    psi0 = np.array([0.6, 0.8j])
+    phi = np.array([1.0, 1.0j]) / np.sqrt(2)
+    lhs, rhs = L2.lemma_2_4(model, 30, psi0, phi, 1.5)
+    assert abs(lhs - rhs) < 1e-10
+    measured, exact = L2.chaotic_fluctuation(model, 12, psi0, np.array([[0, 1], [0, 0.5]]))
+    assert abs(measured - exact) < 1e-13
+
+
+def test_energy_per_particle_and_format():
+    model, psi = L2.ring_setup(k_max=1)
+    e_n, e_h, corr = L2.energy_per_particle(model, psi, [3, 9])
+    np.testing.assert_allclose(e_n, e_h + corr, atol=1e-13)
+    assert L2.fmt_dim(10**4000) == "1.00e4000"
+    assert L2.fmt_dim(1234) == "1,234"
