@@ -72,6 +72,7 @@ __all__ = [
     "energy",
     "hmf_energy_per_particle",
     "kinetic_energy",
+    "klimontovich_residual",
     "leapfrog",
     "magnetisation",
     "momentum",
@@ -590,6 +591,42 @@ def _print_progress(every: float = 2.0):
     return report
 
 
+def klimontovich_residual(traj: Trajectory, phi: Callable, phi_x: Callable, phi_v: Callable):
+    r"""Residual of the weak form of the Vlasov equation on the empirical measure
+    (Klimontovich's theorem, seed 002 §1.4, Theorem 1.2):
+
+    .. math::
+
+        R(t) = \frac{d}{dt}\langle\mu_N(t),\varphi\rangle
+               - \langle\mu_N(t),\{\tfrac12\xi^2 + V_{\mu_N},\varphi\}\rangle,
+        \qquad \{\tfrac12\xi^2 + V_\mu,\varphi\} = \xi\,\partial_x\varphi
+               - \partial_x V_\mu\,\partial_\xi\varphi,
+
+    with the time derivative by centred differences of the recorded trajectory (its times must
+    be equally spaced, step :math:`h`).  :math:`R = O(h^2 + \Delta t^2)`: it vanishes to
+    integrator accuracy.  ``phi``, ``phi_x``, ``phi_v`` are vectorised functions of
+    ``(x, v)`` (:math:`\varphi`, :math:`\partial_x\varphi`, :math:`\partial_\xi\varphi`),
+    :math:`2\pi`-periodic in ``x``.  Returns ``(t, R, scale)`` at the interior times, with
+    ``scale`` :math:`= \max_t|\langle\mu_N,\{\cdot,\varphi\}\rangle|` for relative
+    statements.
+    """
+    if traj.x is None:
+        raise ValueError("the trajectory has no stored states: run simulate(keep_states=True)")
+    t = traj.times
+    h = np.diff(t)
+    if t.size < 3 or np.max(np.abs(h - h[0])) > 1e-9 * max(1.0, abs(h[0])) or h[0] <= 0:
+        raise ValueError("need at least 3 equally spaced, increasing recorded times")
+    A = np.array([np.mean(phi(x, v)) for x, v in zip(traj.x, traj.v, strict=True)])
+    B = np.array(
+        [
+            np.mean(v * phi_x(x, v) + traj.interaction.force(x) * phi_v(x, v))
+            for x, v in zip(traj.x, traj.v, strict=True)
+        ]
+    )
+    dA = (A[2:] - A[:-2]) / (2 * h[0])
+    return t[1:-1], dA - B[1:-1], float(np.max(np.abs(B)))
+
+
 # ---------------------------------------------------------------------------------- sampling
 class PhaseSpaceDensity:
     r"""A probability density :math:`f(x,\xi)` on :math:`\mathbb{T}\times\mathbb{R}`
@@ -673,59 +710,89 @@ def _sample_cosine(n, a, m, phase, rng):
 
 class Waterbag(PhaseSpaceDensity):
     r"""Uniform density on the rectangle :math:`|x - x_c| \le \theta_0` (on the torus),
-    :math:`|\xi| \le p_0`: :math:`f = \frac{1}{4\theta_0 p_0}\mathbf 1_{\dots}`.
+    :math:`|\xi| \le p_0`: :math:`f = \frac{1}{4\theta_0 p_0}\mathbf 1_{\dots}`; with
+    ``smoothing`` :math:`s > 0`, that rectangle convolved with a centred Gaussian of standard
+    deviation :math:`s` in each variable (so that a Vlasov grid can resolve it), i.e.
+    :math:`f = X(x)P(\xi)`, :math:`P(\xi) = [\Phi((\xi+p_0)/s) - \Phi((\xi-p_0)/s)]/(2p_0)`
+    and :math:`X` the same, periodised; sampled exactly (uniform + Gaussian noise).
 
     The classic HMF initial state (Antoni & Ruffo): magnetisation
-    :math:`M_0 = \sin\theta_0/\theta_0`, energy per particle
-    :math:`U = p_0^2/6 + (1 - M_0^2)/2`.  :math:`\theta_0 = \pi` is the homogeneous waterbag,
-    linearly unstable iff :math:`p_0^2 < 1/2` (i.e. :math:`U < 7/12`).
+    :math:`M_0 = e^{-s^2/2}\sin\theta_0/\theta_0`, energy per particle
+    :math:`U = p_0^2/6 + s^2/2 + (1 - M_0^2)/2`.  :math:`\theta_0 = \pi`, :math:`s = 0` is the
+    homogeneous waterbag, linearly unstable iff :math:`p_0^2 < 1/2` (i.e. :math:`U < 7/12`).
     """
 
-    def __init__(self, theta0=np.pi, p0=1.0, center=0.0):
-        for label, val in [("theta0", theta0), ("p0", p0), ("center", center)]:
+    def __init__(self, theta0=np.pi, p0=1.0, center=0.0, smoothing=0.0):
+        for label, val in [
+            ("theta0", theta0),
+            ("p0", p0),
+            ("center", center),
+            ("smoothing", smoothing),
+        ]:
             if isinstance(val, bool) or not isinstance(val, numbers.Real) or not math.isfinite(val):
                 raise ValueError(f"{label} must be a finite real number, got {val!r}")
         if not (0 < theta0 <= np.pi):
             raise ValueError(f"theta0 must lie in (0, pi], got {theta0}")
         if p0 <= 0:
             raise ValueError(f"p0 must be > 0, got {p0}")
+        if smoothing < 0 or smoothing > 1:
+            raise ValueError(f"smoothing must lie in [0, 1], got {smoothing}")
         self.theta0, self.p0, self.center = float(theta0), float(p0), float(center)
-        self.v_max = 1.5 * self.p0 + 1.5
-        self.name = f"waterbag(theta0={theta0:g}, p0={p0:g})"
+        self.smoothing = float(smoothing)
+        self.v_max = 1.5 * self.p0 + 1.5 + 8 * self.smoothing
+        self.name = f"waterbag(theta0={theta0:g}, p0={p0:g}" + (
+            f", s={smoothing:g})" if smoothing else ")"
+        )
 
     @classmethod
-    def from_energy(cls, U: float, M0: float) -> Waterbag:
-        r"""The waterbag with initial magnetisation :math:`M_0\in(0,1)` (or 0: homogeneous) and
-        HMF energy per particle :math:`U`."""
+    def from_energy(cls, U: float, M0: float, smoothing: float = 0.0) -> Waterbag:
+        r"""The waterbag with initial magnetisation :math:`M_0\in[0,1)` (0: homogeneous) and
+        HMF energy per particle :math:`U` (optionally smoothed, see the class docstring)."""
         from scipy.optimize import brentq
 
         if not (0 <= M0 < 1):
             raise ValueError(f"M0 must lie in [0, 1), got {M0}")
-        theta0 = np.pi if M0 == 0 else brentq(lambda t: np.sin(t) / t - M0, 1e-12, np.pi)
-        p2 = 6 * (U - (1 - M0**2) / 2)
+        target = M0 * math.exp(smoothing**2 / 2)
+        if target >= 1:
+            raise ValueError(f"M0 = {M0} is not reachable with smoothing {smoothing}")
+        theta0 = np.pi if M0 == 0 else brentq(lambda t: np.sin(t) / t - target, 1e-12, np.pi)
+        p2 = 6 * (U - (1 - M0**2) / 2 - smoothing**2 / 2)
         if p2 <= 0:
             raise ValueError(f"U = {U} is below the potential energy (1 - M0^2)/2 of M0 = {M0}")
-        return cls(theta0=theta0, p0=math.sqrt(p2))
+        return cls(theta0=theta0, p0=math.sqrt(p2), smoothing=smoothing)
 
     @property
     def magnetisation(self) -> float:
-        return float(np.sin(self.theta0) / self.theta0)
+        return float(np.sin(self.theta0) / self.theta0 * np.exp(-(self.smoothing**2) / 2))
 
     @property
     def hmf_energy(self) -> float:
-        return self.p0**2 / 6 + 0.5 * (1 - self.magnetisation**2)
+        return self.p0**2 / 6 + self.smoothing**2 / 2 + 0.5 * (1 - self.magnetisation**2)
 
     def pdf(self, x, v):
         x, v = np.asarray(x, float), np.asarray(v, float)
-        d = np.abs((x - self.center + np.pi) % TWO_PI - np.pi)
-        inside = (d <= self.theta0) & (np.abs(v) <= self.p0)
-        return np.where(inside, 1.0 / (4 * self.theta0 * self.p0), 0.0)
+        d = (x - self.center + np.pi) % TWO_PI - np.pi
+        s = self.smoothing
+        if s == 0:
+            inside = (np.abs(d) <= self.theta0) & (np.abs(v) <= self.p0)
+            return np.where(inside, 1.0 / (4 * self.theta0 * self.p0), 0.0)
+        from scipy.special import ndtr
+
+        P = (ndtr((v + self.p0) / s) - ndtr((v - self.p0) / s)) / (2 * self.p0)
+        X = sum(
+            ndtr((d + self.theta0 + TWO_PI * j) / s) - ndtr((d - self.theta0 + TWO_PI * j) / s)
+            for j in range(-2, 3)
+        ) / (2 * self.theta0)
+        return X * P
 
     def sample(self, n, rng):
         n = _check_n(n)
-        x = np.mod(self.center + rng.uniform(-self.theta0, self.theta0, n), TWO_PI)
+        x = self.center + rng.uniform(-self.theta0, self.theta0, n)
         v = rng.uniform(-self.p0, self.p0, n)
-        return x, v
+        if self.smoothing:
+            x += self.smoothing * rng.standard_normal(n)
+            v += self.smoothing * rng.standard_normal(n)
+        return np.mod(x, TWO_PI), v
 
 
 class RejectionDensity(PhaseSpaceDensity):
