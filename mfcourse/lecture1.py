@@ -229,21 +229,157 @@ def separation_times(
 # drawing helpers
 # ------------------------------------------------------------------------------------------
 def wrap(x):
-    r"""Representative of :math:`x \in \mathbb{T}` in :math:`[-\pi, \pi)` (for plots)."""
-    return np.mod(np.asarray(x, dtype=float) + np.pi, TWO_PI) - np.pi
+    r"""Representative of :math:`x \in \mathbb{T}` in :math:`[0, 2\pi)` (the library's and the
+    plots' convention)."""
+    return np.mod(np.asarray(x, dtype=float), TWO_PI)
 
 
 def torus_segments(p, q) -> list[tuple[tuple[float, float], tuple[float, float]]]:
     r"""Straight segments drawing the shortest path from ``p = (x, ξ)`` to ``q`` on
-    :math:`\mathbb{T}\times\mathbb{R}` in the window :math:`[-\pi,\pi)\times\mathbb{R}`: one
-    segment, or two if the path crosses :math:`x = \pm\pi`."""
+    :math:`\mathbb{T}\times\mathbb{R}` in the window :math:`[0, 2\pi)\times\mathbb{R}`: one
+    segment, or two if the path crosses :math:`x = 0 \equiv 2\pi`."""
     x0, v0 = float(wrap(p[0])), float(p[1])
     x1, v1 = float(wrap(q[0])), float(q[1])
     dx = x1 - x0
     if abs(dx) <= np.pi:
         return [((x0, v0), (x1, v1))]
     dx -= math.copysign(TWO_PI, dx)  # the short way round
-    edge = np.pi if dx > 0 else -np.pi
+    edge = TWO_PI if dx > 0 else 0.0
     s = (edge - x0) / dx
     vm = v0 + s * (v1 - v0)
-    return [((x0, v0), (edge, vm)), ((-edge, vm), (x1, v1))]
+    return [((x0, v0), (edge, vm)), ((TWO_PI - edge, vm), (x1, v1))]
+
+
+# ------------------------------------------------------------------------------------------
+# Dobrushin's inequality measured (seed 002 §1.6, Theorem 1.5) and the phase-space movie
+# ------------------------------------------------------------------------------------------
+def vlasov_reference(
+    density: nw.PhaseSpaceDensity,
+    interaction: PairInteraction,
+    times,
+    *,
+    nx: int = 128,
+    nv: int = 128,
+    v_max: float = 2.5,
+    dt: float = 0.05,
+):
+    r"""The Vlasov solution :math:`f(t)` from ``density`` at ``times`` (semi-Lagrangian,
+    :mod:`mfcourse.vlasov`, cubic B-splines, Strang splitting); returns the
+    :class:`~mfcourse.vlasov.VlasovResult` (densities in ``.f``, grid in ``.grid``)."""
+    from mfcourse import vlasov
+
+    grid = vlasov.PhaseGrid(nx, nv, v_max)
+    return vlasov.VlasovSolver(grid, interaction, dt).run(density, times)
+
+
+#: Mass of the lightest cells dropped before solving the transport problem (bounded effect).
+DROP_MASS = 1e-6
+
+
+def w1_particles_to_vlasov(x, v, f, grid, *, coarsen: tuple[int, int] = (4, 4)) -> float:
+    r"""Exact :math:`W_1` (ℓ¹ metric on :math:`\mathbb{T}\times\mathbb{R}`) between the empirical
+    measure of ``(x, v)`` and the Vlasov grid density ``f`` on ``grid``, after merging blocks of
+    ``coarsen`` cells (:func:`mfcourse.transport.coarsen_grid`); negative round-off undershoots of
+    the solver are clipped, and the lightest cells of total mass :data:`DROP_MASS` are dropped.
+    Within :func:`quantisation` of the distance to the continuous :math:`f` it represents (plus
+    the solver's error)."""
+    fc, xc, vc = tr.coarsen_grid(np.clip(f, 0.0, None), grid.x, grid.v, *coarsen)
+    return tr.w1_to_grid(_points(x, v), fc, xc, vc, drop_mass=DROP_MASS)
+
+
+def quantisation(grid, coarsen: tuple[int, int] = (4, 4)) -> float:
+    r"""Bound on the :math:`W_1` error of :func:`w1_particles_to_vlasov` from the discretisation
+    of :math:`f`: the quantisation of the coarsened grid
+    (:func:`mfcourse.transport.grid_quantization_bound`) plus :data:`DROP_MASS` times the grid's
+    diameter."""
+    quant = (coarsen[0] * grid.dx + coarsen[1] * grid.dv) / 2
+    return quant + DROP_MASS * (np.pi + 2 * grid.v_max)
+
+
+def dobrushin_experiment(
+    density: nw.PhaseSpaceDensity,
+    interaction: PairInteraction,
+    Ns: Sequence[int],
+    seeds: Sequence[int],
+    times,
+    *,
+    dt: float = 0.05,
+    vlasov_kwargs: dict | None = None,
+    coarsen: tuple[int, int] = (4, 4),
+    reference=None,
+) -> dict:
+    r"""Both sides of Dobrushin's inequality (Theorem 1.5) at the sampled ``times``:
+
+    .. math::
+        W_1(\mu_N(t), f(t)) \quad\text{vs}\quad W_1(\mu_N(0), f^{in})\,e^{\Lambda t},\qquad
+        \Lambda = \max(1, L) + L,\ L = \operatorname{Lip}(V'),
+
+    for each :math:`N` in ``Ns`` and each seed, :math:`\mu_N(0)` i.i.d. from ``density``, Newton by
+    leapfrog (step ``dt``), :math:`f` by :func:`vlasov_reference` (or the given ``reference``
+    result), :math:`W_1` by :func:`w1_particles_to_vlasov`. Returns ``times``, ``rate``
+    (:math:`\Lambda`), ``w1`` (shape ``(len(Ns), len(seeds), len(times))``), ``bound`` (same),
+    ``exponent`` (least-squares slope of :math:`\log W_1` against :math:`t`, per N and seed),
+    ``energy_drift`` (max over the particle runs), ``reference`` and ``quantisation``.
+    """
+    times = np.asarray(times, dtype=float)
+    if times[0] != 0.0:
+        raise ValueError("times must start at t = 0 (the bound is relative to t = 0)")
+    ref = reference or vlasov_reference(density, interaction, times, **(vlasov_kwargs or {}))
+    if not np.allclose(ref.times, times):
+        raise ValueError("the reference Vlasov run must be recorded at the same times")
+    rate = max(1.0, interaction.lip_grad) + interaction.lip_grad
+    w1 = np.empty((len(Ns), len(seeds), times.size))
+    drift = 0.0
+    for i, N in enumerate(Ns):
+        for j, s in enumerate(seeds):
+            x, v = nw.sample_iid(density, int(N), seed=int(s))
+            traj = nw.simulate(x, v, interaction, times, dt)
+            drift = max(drift, traj.energy_drift)
+            for k in range(times.size):
+                w1[i, j, k] = w1_particles_to_vlasov(
+                    traj.x[k], traj.v[k], ref.f[k], ref.grid, coarsen=coarsen
+                )
+    bound = w1[:, :, :1] * np.exp(rate * times)
+    expo = np.polyfit(times, np.log(w1.reshape(-1, times.size).T), 1)[0].reshape(w1.shape[:2])
+    return {
+        "times": times,
+        "rate": rate,
+        "w1": w1,
+        "bound": bound,
+        "exponent": expo,
+        "energy_drift": drift,
+        "reference": ref,
+        "quantisation": quantisation(ref.grid, coarsen),
+    }
+
+
+def phase_space_movie(
+    density: nw.PhaseSpaceDensity,
+    interaction: PairInteraction,
+    Ns: Sequence[int],
+    times,
+    *,
+    seed: int = 0,
+    dt: float = 0.05,
+    reference=None,
+    vlasov_kwargs: dict | None = None,
+) -> dict:
+    r"""Precomputed frames for the phase-space explorer: the Vlasov density at ``times`` and, for
+    each :math:`N`, the particles (positions in :math:`[0, 2\pi)`) at the same times.
+    Returns ``times``, ``x_grid``/``v_grid``, ``f`` (array ``(len(times), nx, nv)``) and
+    ``particles`` ``{N: (x, v)}`` with arrays of shape ``(len(times), N)``."""
+    times = np.asarray(times, dtype=float)
+    ref = reference or vlasov_reference(density, interaction, times, **(vlasov_kwargs or {}))
+    f = np.stack([np.asarray(fk) for fk in ref.f])
+    parts = {}
+    for N in Ns:
+        x, v = nw.sample_iid(density, int(N), seed=seed)
+        traj = nw.simulate(x, v, interaction, times, dt)
+        parts[int(N)] = (wrap(traj.x), traj.v)
+    return {
+        "times": times,
+        "x_grid": ref.grid.x,
+        "v_grid": ref.grid.v,
+        "f": f,
+        "particles": parts,
+    }

@@ -73,8 +73,11 @@ def test_local_slope_and_torus_segments():
     Ns = np.geomspace(10, 1e4, 8)
     assert l1.local_slope(lambda n: n**-0.5, Ns) == pytest.approx(-0.5)
     assert -0.5 < l1.local_slope(lambda n: np.sqrt(np.log(n) / n), Ns) < -0.35
-    segs = l1.torus_segments((3.0, 0.0), (-3.0, 1.0))
-    assert len(segs) == 2
-    total = sum(np.hypot(b[0] - a[0], b[1] - a[1]) for a, b in segs)
-    assert total == pytest.approx(np.hypot(2 * np.pi - 6.0, 1.0))
+    for p, q in (((0.1, 0.0), (6.0, 1.0)), ((6.0, 0.0), (0.1, 1.0)), ((0.2, 0.0), (-0.3, 1.0))):
+        segs = l1.torus_segments(p, q)
+        assert len(segs) == 2
+        total = sum(np.hypot(b[0] - a[0], b[1] - a[1]) for a, b in segs)
+        d = tr.torus_distance(p[0], q[0])
+        assert total == pytest.approx(np.hypot(d, 1.0))
+        assert all(0 <= a[0] <= 2 * np.pi and 0 <= b[0] <= 2 * np.pi for a, b in segs)
     assert len(l1.torus_segments((0.5, 0.0), (1.0, 1.0))) == 1

@@ -229,6 +229,20 @@ def test_coarsen_grid_preserves_mass_and_is_close():
         tr.coarsen_grid(f, x, v, 3, 1)
 
 
+def test_drop_mass_moves_w1_by_at_most_eps_times_diameter():
+    f, x, v = _grid(24, 24, vmax=6.0)
+    rng = np.random.default_rng(17)
+    pts = np.column_stack([rng.uniform(-np.pi, np.pi, 150), rng.normal(size=150)])
+    exact = tr.w1_to_grid(pts, f, x, v)
+    for eps in (1e-8, 1e-4, 1e-2):
+        Q, b = tr.grid_measure(f, x, v, drop_mass=eps)
+        assert len(b) < f.size and b.sum() == pytest.approx(1.0)
+        approx = tr.w1_to_grid(pts, f, x, v, drop_mass=eps)
+        assert abs(approx - exact) <= eps * tr.grid_diameter(x, v) + 1e-12
+    with pytest.raises(ValueError, match="drop_mass"):
+        tr.grid_measure(f, x, v, drop_mass=1.5)
+
+
 # ----------------------------------------------------------------------------- approximations
 def test_sliced_is_below_exact_and_sinkhorn_above():
     rng = np.random.default_rng(15)
