@@ -162,19 +162,20 @@ def _sincos_array(x):
 def _chunk_moments(cs, sn, lo, hi, kmax, out_c, out_s):
     """Sums of cos(kx_i), sin(kx_i) over i in [lo, hi), k = 1..kmax, from stored cos/sin."""
     if kmax == 1:
+        css, sns = cs[lo:hi], sn[lo:hi]
         a0 = 0.0
         a1 = 0.0
         b0 = 0.0
         b1 = 0.0
-        m = lo + ((hi - lo) // 2) * 2
-        for i in range(lo, m, 2):
-            a0 += cs[i]
-            a1 += cs[i + 1]
-            b0 += sn[i]
-            b1 += sn[i + 1]
-        for i in range(m, hi):
-            a0 += cs[i]
-            b0 += sn[i]
+        m = (css.shape[0] // 2) * 2
+        for i in range(0, m, 2):
+            a0 += css[i]
+            a1 += css[i + 1]
+            b0 += sns[i]
+            b1 += sns[i + 1]
+        for i in range(m, css.shape[0]):
+            a0 += css[i]
+            b0 += sns[i]
         out_c[0] = a0 + a1
         out_s[0] = b0 + b1
         return
@@ -195,10 +196,11 @@ def _chunk_moments(cs, sn, lo, hi, kmax, out_c, out_s):
 
 @nb.njit(inline="always")
 def _init_chunk(x, cs, sn, kmax, lo, hi, out_c, out_s):
-    for i in range(lo, hi):
-        s_, c_ = _sincos(x[i])
-        sn[i] = s_
-        cs[i] = c_
+    xs, css, sns = x[lo:hi], cs[lo:hi], sn[lo:hi]
+    for i in range(xs.shape[0]):
+        s_, c_ = _sincos(xs[i])
+        sns[i] = s_
+        css[i] = c_
     _chunk_moments(cs, sn, lo, hi, kmax, out_c, out_s)
 
 
@@ -211,14 +213,17 @@ def _kick_drift_chunk(x, v, cs, sn, a, C, S, kick, dt, drift, lo, hi, out_c, out
         fc = kick * a[0] * C[0]
         fs = kick * a[0] * S[0]
         if drift:
-            for i in range(lo, hi):  # the hot loop: vectorised by LLVM
-                vi = v[i] + (sn[i] * fc - cs[i] * fs)
-                v[i] = vi
-                xi = x[i] + dt * vi
-                x[i] = xi
+            # the hot loop, on slices (a loop over range(lo, hi) is not vectorised by LLVM
+            # because of numba's negative-index handling; over range(len) it is)
+            xs, vs, css, sns = x[lo:hi], v[lo:hi], cs[lo:hi], sn[lo:hi]
+            for i in range(xs.shape[0]):
+                vi = vs[i] + (sns[i] * fc - css[i] * fs)
+                vs[i] = vi
+                xi = xs[i] + dt * vi
+                xs[i] = xi
                 s_, c_ = _sincos(xi)
-                sn[i] = s_
-                cs[i] = c_
+                sns[i] = s_
+                css[i] = c_
         else:
             for i in range(lo, hi):
                 v[i] += sn[i] * fc - cs[i] * fs
