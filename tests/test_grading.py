@@ -5,8 +5,8 @@
   call (one kernel per notebook, per-cell timeout 3 s); an infinite loop graded on its own to time
   the whole command.
 - Every exercise of the course, discovered: its unmodified student notebook fails every graded
-  test, and a copy of its solution whose test cells were deleted or weakened to ``assert True``
-  gets full marks, with the restorations reported.
+  test; and a copy of the demo exercise's solution whose test cells were deleted or weakened to
+  ``assert True`` gets full marks, with the restorations reported.
 """
 
 import hashlib
@@ -22,6 +22,7 @@ import nbformat
 import pytest
 
 from mfcourse.grading.build import graded_tests
+from mfcourse.grading.grade import WATCHDOG
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +41,7 @@ BATCH = [
     "exception",
     "kernel_death",
     "sys_exit",
+    "interrupt_ignored",
     "malformed_json",
     "no_solution",
 ]
@@ -175,6 +177,15 @@ def test_kernel_death_zeroes_what_follows(cases):
     assert t["case-mul"]["status"] == "kernel died" and "kernel died" in t["case-mul"]["message"]
 
 
+def test_code_that_swallows_the_interrupt_is_stopped(cases):
+    """Printing forever while catching KeyboardInterrupt: the watchdog kills the kernel."""
+    e = cases["case"]["interrupt_ignored"]
+    t = by_test_id(e)
+    assert t["case-add"]["status"] == "passed"
+    assert t["case-mul"]["status"] == "timeout" and t["case-mul"]["points"] == 0
+    assert e["duration"] < TIMEOUT + WATCHDOG + 5 + 5, e["duration"]  # + nbval's output wait
+
+
 def test_unreadable_missing_and_unknown_notebooks(cases):
     bad = cases["case"]["malformed_json"]
     assert "not valid notebook JSON" in bad["errors"][0] and bad["max_points"] == 3
@@ -227,17 +238,19 @@ def test_infinite_loop_finishes_within_timeout_plus_a_few_seconds(tmp_path):
 # --------------------------------------------------------------------------- the course's exercises
 
 
+DEMO = EXERCISES / "solutions" / "11_w1_by_sorting.ipynb"
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """One grading run over every exercise: its student notebook as built, and a copy of its
-    solution whose test cells were alternately deleted and edited to ``assert True`` (with their
-    points raised to 1000)."""
+    """One grading run: every exercise's student notebook as built, and a copy of the demo
+    exercise's solution whose test cells were alternately deleted and edited to ``assert True``
+    (with their points raised to 1000). (Every solution also runs under nbval in the suite.)"""
     tmp = tmp_path_factory.mktemp("course")
-    expected = {}
-    for k, sol in enumerate(SOLUTIONS):
+    expected = {sol.stem: graded_tests(nbformat.read(sol, as_version=4)) for sol in SOLUTIONS}
+    for k, sol in enumerate([DEMO]):
         nb = nbformat.read(sol, as_version=4)
         tests = graded_tests(nb)
-        expected[sol.stem] = tests
         for j, t in enumerate(reversed(tests)):
             if j % 2 == 0:
                 del nb.cells[t.index]
@@ -269,7 +282,7 @@ def test_every_graded_test_fails_on_the_student_stubs(course):
 
 def test_tampered_solution_copies_get_full_marks(course):
     """The original tests are put back, run and pass, and the report says they were restored."""
-    for sol, e in zip(SOLUTIONS, course["copies"], strict=True):
+    for sol, e in zip([DEMO], course["copies"], strict=True):
         tests = course["expected"][sol.stem]
         total = sum(t.points for t in tests)
         assert e["exercise"] == sol.stem

@@ -55,8 +55,10 @@ from mfcourse.grading.build import (
 
 #: Seconds allowed for starting pytest and the kernel, on top of the per-cell timeouts.
 STARTUP_BUDGET = 90.0
-#: Extra seconds per cell on top of ``timeout`` (nbval waits 5 s for output after interrupting).
-PER_CELL_SLACK = 10.0
+#: Seconds after a cell's timeout at which its kernel is killed if the interrupt did not stop it.
+WATCHDOG = 5.0
+#: Extra seconds per cell on top of ``timeout`` (watchdog, then nbval waits 5 s for output).
+PER_CELL_SLACK = WATCHDOG + 10.0
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 _CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 _MAX_COPIED_FILE = 10 * 1024 * 1024
@@ -445,6 +447,7 @@ def run_batch(
     env.update(
         PYTEST_DISABLE_PLUGIN_AUTOLOAD="1",
         MFCOURSE_GRADE_RESULTS=str(results),
+        MFCOURSE_GRADE_WATCHDOG=str(WATCHDOG),
         MPLBACKEND="Agg",
         IPYTHONDIR=str(scratch / "ipython"),
         JUPYTER_RUNTIME_DIR=str(scratch / "runtime"),
@@ -480,7 +483,7 @@ def run_batch(
         for rec in records:  # kernels left behind by the killed run
             if rec.get("event") == "kernel" and rec.get("pid"):
                 _kill(int(rec["pid"]), group=False)
-        records.append({"event": "stopped", "message": stopped})
+        records.append({"event": "stopped", "message": stopped, "t": time.time()})
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
     return records, (stopped + "\n" + tail).strip()
 
@@ -669,7 +672,9 @@ def grade_notebooks(
 def _elapsed(job: _Job, records: list[dict]) -> float:
     """Seconds from this notebook's kernel start to the next notebook's (or its last cell)."""
     here = str(job.workdir.resolve())
-    mine = [r["t"] for r in records if "t" in r and str(Path(r["dir"]).resolve()) == here]
+    mine = [
+        r["t"] for r in records if "t" in r and "dir" in r and str(Path(r["dir"]).resolve()) == here
+    ]
     if not mine:
         return 0.0
     later = [r["t"] for r in records if "t" in r and r["t"] > max(mine)]
