@@ -242,6 +242,13 @@ def hmf_growth_rate(profile, interaction=None, k: int = 1) -> float:
     For even :math:`g`, :math:`D_k(i\gamma)` is real, decreases to 1 as
     :math:`\gamma\to\infty` (if :math:`v_k<0`), and a root exists iff :math:`D_k(0) < 0`; it is
     bracketed and found by Brent's method to machine precision."""
+    _check_profile(profile)
+    p = np.linspace(0.05, 10, 200)
+    if np.max(np.abs(profile.pdf(p) - profile.pdf(-p))) > 1e-12 * np.max(profile.pdf(p)):
+        raise ValueError(
+            "hmf_growth_rate needs an even profile (then D(i gamma) is real); for other "
+            "profiles use find_root(lambda w: hmf_dispersion(w, profile), guess)"
+        )
     D = lambda g: float(np.real(hmf_dispersion(1j * g, profile, interaction, k)))  # noqa: E731
     if D(0.0) >= 0:
         return 0.0

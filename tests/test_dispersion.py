@@ -111,6 +111,7 @@ def test_hmf_equilibrium():
         (lambda: dp.hmf_stability(lambda p: np.exp(-((p - 1) ** 2)) / 11.13), "even"),
         (lambda: dp.hmf_stability(lambda p: np.exp(-(p**2))), "normalised"),
         (lambda: dp.find_root(lambda w: 1 + 0 * w, 0.1), "no root"),
+        (lambda: dp.hmf_growth_rate(dp.MaxwellianMixture(0.2, 0.5)), "even profile"),
     ],
 )
 def test_bad_input(call, match):

@@ -92,6 +92,26 @@ def test_hmf_unstable_growth_rates_match_dispersion(profile, vmax):
     assert res.drift["mass"] < 1e-12 and res.drift["momentum"] < 1e-10
 
 
+def test_vlasov_poisson_two_stream_growth_matches_dispersion():
+    """Two cold-ish counter-streaming beams: the purely growing Vlasov-Poisson root (found by
+    the library from the Landau-continued dispersion relation) against the measured E_1."""
+    prof = dp.MaxwellianMixture([0.25, 0.25], [-1.5, 1.5])
+    k = 0.3
+    root = dp.vp_root(k, prof, guess=0.3j)
+    assert abs(root.real) < 1e-10 and root.imag > 0.2
+    grid = vl.PhaseGrid(16, 256, 6.0, TWO_PI / k)
+    X, V = grid.mesh()
+    eps = 1e-6
+    f0 = prof.pdf(V) * (1 + eps * np.cos(k * X))
+    t_end = np.log(1e-2 / eps) / root.imag
+    res = vl.solve(f0, grid, "poisson", np.arange(0, t_end, 0.1), 0.05, keep=False)
+    E = np.abs(res.field1)
+    sel = (E > 30 * E[0]) & (E < 3e3 * E[0]) & (res.t > 2 / root.imag)
+    measured = vl.fit_exponential_rate(res.t, E, (res.t[sel][0], res.t[sel][-1]))
+    assert measured == pytest.approx(root.imag, rel=0.03)
+    assert res.drift["energy"] < 1e-6
+
+
 def test_free_transport_is_exact_with_spectral_interpolation():
     grid = vl.PhaseGrid(32, 64, 6.0)
     free = PairInteraction({1: 0.0})
