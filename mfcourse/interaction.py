@@ -301,7 +301,8 @@ class PairInteraction:
         best = float(np.max(y))
         if best == 0.0:
             return 0.0
-        # only candidates that could beat the grid maximum by more than the curvature allows
+        # Bernstein: |f''| <= K^2 sup|f|, so a grid value within h/2 of a maximum is at least
+        # (1 - (pi/32)^2/2) sup|f| > 0.99 sup|f|; candidates below 0.9 * grid max cannot win
         cand = cand[y[cand] >= best * (1 - 0.1)]
         for i in cand:
             res = minimize_scalar(
