@@ -1,0 +1,107 @@
+"""The course in a real browser: every lecture (and one exercise) in JupyterLab, driven like a
+student drives it — Run All, read the outputs, move each dashboard's primary slider.
+
+Notebooks are discovered (``lectures/*.ipynb`` and the first ``exercises/solutions/*.ipynb``)
+and dashboards are found by their CSS classes, so a new lecture is covered without editing this
+file. ``MFCOURSE_BROWSER_NOTEBOOKS="lectures/02_*.ipynb"`` restricts a run to some notebooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import lab_driver as ld
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _params():
+    requested = ld.requested_notebooks()
+    if requested is not None:
+        return [pytest.param(p, id=p.relative_to(ld.ROOT).as_posix()) for p in requested]
+    params = [pytest.param(p, id=p.relative_to(ld.ROOT).as_posix()) for p in ld.lecture_notebooks()]
+    if not params:
+        params.append(pytest.param(None, id="lectures", marks=pytest.mark.skip(
+            reason="no notebook in lectures/ yet")))  # fmt: skip
+    exercise = ld.exercise_notebook()
+    if exercise is None:
+        params.append(pytest.param(None, id="exercise", marks=pytest.mark.skip(
+            reason="no solution notebook in exercises/solutions/ yet")))  # fmt: skip
+    else:
+        params.append(pytest.param(exercise, id=exercise.relative_to(ld.ROOT).as_posix()))
+    return params
+
+
+def test_widget_extension_is_served(lab_server):
+    """The server (temporary data dir and all) still offers the widget manager to the page;
+    without it every slider would be a line of text ("model not found")."""
+    config = lab_server.page_config()
+    names = [e.get("name") for e in config.get("federated_extensions", [])]
+    assert ld.WIDGET_EXTENSION in names, (
+        f"JupyterLab does not serve {ld.WIDGET_EXTENSION} (found {names}): install "
+        "jupyterlab_widgets into the environment that runs the server (binder/requirements.txt)"
+    )
+
+
+@pytest.mark.parametrize("path", _params())
+def test_notebook_in_browser(path, notebook_page, artifacts):
+    """Run All without errors, widgets rendered as widgets, every dashboard answers its slider
+    (keyboard and typed readout) with a new figure within TOLERANCE x its kind's budget."""
+    rel = path.relative_to(ld.ROOT).as_posix()
+    stem = path.stem
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    result = ld.RESULTS["notebooks"].setdefault(rel, {})
+    nb = notebook_page(path)
+    try:
+        result["run_all_s"] = round(nb.run_all(), 2)
+    finally:
+        nb.screenshot(artifacts / f"{stem}-page.png")
+    outputs = nb.outputs()
+    problems = nb.errors(outputs) + nb.widget_fallbacks(outputs)
+    warnings = nb.warnings(outputs)
+    if warnings:
+        result["stderr"] = warnings
+        print(f"{rel}: stderr output (not an error):\n  " + "\n  ".join(warnings))
+    assert not problems, f"{rel} after Run All:\n" + "\n".join(problems)
+
+    dashboards = nb.dashboards()
+    source = path.read_text()
+    if "dashboard(" in source:
+        assert dashboards, f"{rel} calls dashboard(...) but no .mfcourse-dashboard rendered"
+    result["dashboards"] = []
+    for d in dashboards:
+        where = f"{rel}, dashboard {d.index} ({d.kind}, primary {d.label or '?'})"
+        limit_s = ld.TOLERANCE * d.budget_s
+        entry = {
+            "index": d.index, "kind": d.kind, "primary": d.label,
+            "budget_ms": d.budget_s * 1e3, "limit_ms": limit_s * 1e3, "moves": [],
+        }  # fmt: skip
+        result["dashboards"].append(entry)
+        assert d.kind in ld.BUDGETS, f"{where}: unknown kind {d.kind!r}"
+        assert d.has_figure(), f"{where}: no figure after Run All ({d.figure_text()[:300]!r})"
+        d.screenshot(artifacts / f"{stem}-dashboard{d.index}-before.png")
+        moves = [d.move_keyboard()]
+        d.screenshot(artifacts / f"{stem}-dashboard{d.index}-after-keyboard.png")
+        typed = d.move_typed()
+        if typed is not None:
+            moves.append(typed)
+            d.screenshot(artifacts / f"{stem}-dashboard{d.index}-after-typed.png")
+        entry["moves"] = [
+            {"how": m.how, "latency_ms": None if m.latency_ms is None else round(m.latency_ms),
+             "kernel_ms": m.kernel_ms, "redraws": m.redraws, "changed": m.changed}
+            for m in moves
+        ]  # fmt: skip
+        ld.write_results()
+        for m in moves:
+            print(f"{where}: {m.how}: latency {m.latency_ms} ms (kernel {m.kernel_ms} ms)")
+        for m in moves:
+            assert m.changed, f"{where}: {m.how} did not change the figure: {m.detail}"
+            assert ld.REDRAW_FAILED not in d.figure_text(), f"{where}: {d.figure_text()[:1500]}"
+            assert m.latency_ms <= limit_s * 1e3, (
+                f"{where}: {m.how} took {m.latency_ms:.0f} ms to a settled figure, more than "
+                f"{ld.TOLERANCE:g} x the {d.budget_s * 1e3:.0f} ms budget of a {d.kind} slider"
+            )
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before, (
+        f"{rel} changed on disk during the browser run (JupyterLab saved it?)"
+    )
