@@ -48,6 +48,7 @@ def register(subparsers) -> None:
         "--dir",
         type=Path,
         default=None,
+        metavar="DIR",
         help="the exercises folder (default: ./exercises, else the course's exercises/)",
     )
     p.set_defaults(func=_exercises)
@@ -73,12 +74,14 @@ def register(subparsers) -> None:
         "--timeout",
         type=float,
         default=60.0,
+        metavar="SECONDS",
         help="seconds allowed to each cell (default 60); a test that runs out scores 0",
     )
     g.add_argument(
         "--solutions",
         type=Path,
         default=None,
+        metavar="DIR",
         help="folder of the solution notebooks holding the pristine tests "
         "(default: exercises/solutions of the course)",
     )
