@@ -44,6 +44,7 @@ are the classical cousins of the symmetric Fock basis of :mod:`mfcourse.fock`.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -293,6 +294,8 @@ class MasterEquation:
     conserved: dict[str, Sequence[float]] | None = None
     max_states: int = MAX_STATES
     states: np.ndarray = field(init=False, repr=False)
+    _local: np.ndarray | None = field(init=False, repr=False, default=None)
+    dropped_mass: float = field(init=False, default=0.0)
 
     def __post_init__(self):
         if not isinstance(self.N, int | np.integer) or self.N < 2:
@@ -313,6 +316,38 @@ class MasterEquation:
     @property
     def size(self) -> int:
         return self.states.shape[0]
+
+    def restrict(self, p0: np.ndarray, cutoff: float = 1e-25) -> tuple[MasterEquation, np.ndarray]:
+        r"""Drop the invariant blocks that carry less than ``cutoff`` of the mass of ``p0``.
+
+        Every conserved quantity :math:`\Phi(n) = \sum_a n_a\varphi_a` in ``conserved`` is
+        constant along the dynamics, so the level sets of :math:`\Phi` are invariant blocks of
+        :math:`L`; mass that starts in a block stays there. Dropping blocks of total mass
+        :math:`\delta` changes every probability, hence every marginal, by at most
+        :math:`\delta` (recorded as ``dropped_mass``). Returns the restricted equation and
+        :math:`p_0` on its states.
+        """
+        p0 = np.asarray(p0, dtype=float)
+        if p0.shape != (self.size,):
+            raise ValueError(f"p0 must have shape ({self.size},), got {p0.shape}")
+        if not self.conserved or self._local is not None:
+            return self, p0
+        values = np.column_stack(
+            [self.states @ np.asarray(phi, float) for phi in self.conserved.values()]
+        )
+        _, label = np.unique(np.round(values, 9), axis=0, return_inverse=True)
+        label = label.ravel()
+        mass = np.bincount(label, weights=p0)
+        keep = mass[label] >= cutoff
+        sub = copy.copy(self)
+        sub.__dict__.pop("generator", None)
+        sub.__dict__.pop("uniformization_rate", None)
+        sub.states = self.states[keep]
+        local = np.full(self.size, -1, dtype=np.int64)
+        local[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
+        sub._local = local
+        sub.dropped_mass = float(p0[~keep].sum())
+        return sub, p0[keep]
 
     @cached_property
     def generator(self):
@@ -335,7 +370,8 @@ class MasterEquation:
             target[:, b] -= 1
             target[:, c] += 1
             target[:, d] += 1
-            rows.append(occupation_rank(target, N))
+            rank = occupation_rank(target, N)
+            rows.append(rank if self._local is None else self._local[rank])
             cols.append(source[ok])
             vals.append(rate[ok])
             exit_rate[ok] += rate[ok]
@@ -513,6 +549,27 @@ def chaos_distance(F: np.ndarray, f: Sequence[float], j: int) -> float:
     return float(np.sum(mult * np.abs(values - _product(f, types))))
 
 
+def _ej_table(F, f, j):
+    """Terms of E_j(m) for every type m of order j: array (types, subtypes) and the types.
+
+    Row r holds, for the sub-types k <= m_r (others 0), the summands
+    (-1)^{|k|} prod_a C(m_a, k_a) F[m - k] f^k of :func:`correlation_error`.
+    """
+    q = F.ndim
+    types, _ = multiplicity_types(j, q)
+    subs = np.array(list(np.ndindex(*(j + 1,) * q)), dtype=np.int64)
+    subs = subs[subs.sum(1) <= j]
+    binom = np.array([[math.comb(n, k) for k in range(j + 1)] for n in range(j + 1)], float)
+    ok = np.all(subs[None, :, :] <= types[:, None, :], axis=2)  # (types, subs)
+    rest = np.where(ok[:, :, None], types[:, None, :] - subs[None, :, :], 0)
+    coef = np.prod(binom[types[:, None, :], subs[None, :, :]], axis=2)
+    sign = (-1.0) ** subs.sum(1)
+    fk = _product(f, subs)
+    values = F[tuple(np.moveaxis(rest, 2, 0))]
+    terms = np.where(ok, sign[None, :] * coef * fk[None, :] * values, 0.0)
+    return types, terms
+
+
 def correlation_error(F: np.ndarray, f: Sequence[float], j: int) -> tuple[np.ndarray, np.ndarray]:
     r"""The correlation error :math:`E_j` of seed 000 eq. (1), on types: ``(types, values)``.
 
@@ -523,19 +580,8 @@ def correlation_error(F: np.ndarray, f: Sequence[float], j: int) -> tuple[np.nda
         f^N_{j-|k|}(m - k)\, f^{k}.
     """
     f = np.asarray(f, float)
-    types, _ = multiplicity_types(j, F.ndim)
-    values = np.array([_ej_terms(F, f, m).sum() for m in types])
-    return types, values
-
-
-def _ej_terms(F, f, m):
-    sub = np.array(list(np.ndindex(*(np.asarray(m) + 1))), dtype=np.int64)
-    sign = (-1.0) ** sub.sum(1)
-    binom = np.prod(
-        [[math.comb(int(mi), int(ki)) for mi, ki in zip(m, row, strict=True)] for row in sub], 1
-    )
-    rest = np.asarray(m)[None, :] - sub
-    return sign * binom * F[tuple(rest.T)] * _product(f, sub)
+    types, terms = _ej_table(F, f, j)
+    return types, terms.sum(1)
 
 
 def correlation_error_norm(F: np.ndarray, f: Sequence[float], j: int) -> tuple[float, float]:
@@ -547,13 +593,11 @@ def correlation_error_norm(F: np.ndarray, f: Sequence[float], j: int) -> tuple[f
     known to ~1e-14. Values below ~10× the floor are round-off, not data.
     """
     f = np.asarray(f, float)
-    types, mult = multiplicity_types(j, F.ndim)
-    norm = floor = 0.0
-    for m, w in zip(types, mult, strict=True):
-        terms = _ej_terms(F, f, m)
-        norm += w * abs(terms.sum())
-        floor += w * np.abs(terms).sum()
-    return float(norm), float(1e-14 * floor)
+    _, mult = multiplicity_types(j, F.ndim)
+    _, terms = _ej_table(F, f, j)
+    norm = float(np.sum(mult * np.abs(terms.sum(1))))
+    floor = float(1e-14 * np.sum(mult * np.abs(terms).sum(1)))
+    return norm, floor
 
 
 def reconstruct_marginal(F: np.ndarray, f: Sequence[float], j: int) -> np.ndarray:
@@ -616,8 +660,9 @@ class ChaosExperiment:
         import time
 
         t0 = time.perf_counter()
-        me = self.master
-        P = me.evolve(me.iid(self.f0), self.times)
+        me, p0 = self.master.restrict(self.master.iid(self.f0))
+        self.master = me
+        P = me.evolve(p0, self.times)
         self.f = kinetic_solution(me.W, self.f0, self.times)
         self.tables = [me.factorial_moments(p, self.jmax) for p in P]
         self.distance = np.array(
@@ -628,7 +673,8 @@ class ChaosExperiment:
         )
         if self.progress is not None:
             self.progress(
-                f"N = {self.N}: {me.size:,} occupation states, "
+                f"N = {self.N}: {me.size:,} of {n_occupation_states(self.N, me.q):,} occupation "
+                f"states (dropped mass {me.dropped_mass:.0e}), "
                 f"{len(self.times)} times, {time.perf_counter() - t0:.1f} s"
             )
         return self

@@ -134,6 +134,19 @@ def test_generator_rates_match_brute_force_labelled_process():
     assert np.allclose(L, lumped, atol=1e-14)
 
 
+def test_restriction_to_invariant_blocks_changes_nothing_visible():
+    me = chaos.MasterEquation(W_KAC, 60, conserved={"energy": ENERGIES})
+    p0 = me.iid(F0)
+    sub, q0 = me.restrict(p0, cutoff=1e-9)  # a coarse cutoff, so that blocks are dropped
+    assert sub.size < 0.9 * me.size and 0 < sub.dropped_mass < 1e-9 * me.size
+    t = [0.0, 0.8]
+    full = me.factorial_moments(me.evolve(p0, t)[-1], 6)
+    part = sub.factorial_moments(sub.evolve(q0, t)[-1], 6)
+    # every marginal moves by at most the dropped mass
+    assert np.nanmax(np.abs(full - part)) <= sub.dropped_mass + 1e-14
+    assert np.abs(np.asarray(sub.generator.sum(axis=0))).max() < 1e-12
+
+
 def test_uniformization_agrees_with_expm_multiply():
     me = chaos.MasterEquation(chaos.random_kernel(3, 5), 25)
     p0 = me.iid([0.2, 0.5, 0.3])
