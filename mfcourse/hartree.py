@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft as sfft
 import scipy.linalg
 from scipy.integrate import solve_ivp
 
@@ -184,17 +185,42 @@ def apply_kinetic(psi, phase) -> np.ndarray:
     return np.fft.ifft(phase * np.fft.fft(psi))
 
 
+def _check_ring(interaction, grid):
+    if interaction is not None and not grid.is_ring:
+        raise ValueError(
+            f"the shared pair interaction lives on the ring (length 2*pi), got length "
+            f"{grid.length!r}; use interaction=None on other intervals"
+        )
+
+
 def hartree_potential(interaction, rho, grid: PeriodicGrid) -> np.ndarray:
     r"""Mean-field potential :math:`V\star\rho` on the grid (``interaction`` is a
     :class:`mfcourse.interaction.PairInteraction` on the ring, or None for V = 0)."""
     if interaction is None:
         return np.zeros(grid.M)
-    if not grid.is_ring:
-        raise ValueError(
-            f"the shared pair interaction lives on the ring (length 2*pi), got length "
-            f"{grid.length!r}; use interaction=None on other intervals"
-        )
+    _check_ring(interaction, grid)
     return np.asarray(interaction.potential_on_grid(np.asarray(rho, dtype=float)), dtype=float)
+
+
+def potential_operator(interaction, grid: PeriodicGrid) -> Callable[[np.ndarray], np.ndarray]:
+    r"""The linear map :math:`\rho\mapsto V\star\rho` on the grid as a cached Fourier
+    multiplier, for inner loops. The multiplier is read off
+    ``interaction.potential_on_grid`` applied to a unit point mass (the definition of
+    :math:`V\star\rho` stays in :mod:`mfcourse.interaction`); equal to
+    :func:`hartree_potential` to rounding."""
+    if interaction is None:
+        zero = np.zeros(grid.M)
+        return lambda rho: zero
+    _check_ring(interaction, grid)
+    delta = np.zeros(grid.M)
+    delta[0] = 1.0 / grid.dx
+    symbol = np.fft.rfft(hartree_potential(interaction, delta, grid)) * grid.dx
+    M = grid.M
+
+    def apply(rho):
+        return sfft.irfft(sfft.rfft(rho) * symbol, n=M)
+
+    return apply
 
 
 def potential_phase(potential, dt: float, hbar: float = 1.0) -> np.ndarray:
@@ -282,22 +308,19 @@ def evolve_grid(
         energies.append(energy_grid(psi, grid, interaction, hbar))
 
     record(0, psi)
-    pending_half = True  # a potential half-step is due before the next kinetic step
-    psi = (
-        potential_phase(hartree_potential(interaction, np.abs(psi) ** 2, grid), 0.5 * dt, hbar)
-        * psi
-    )
+    vstar = potential_operator(interaction, grid)
+    scale = -1j * dt / hbar
+    psi = np.exp(0.5 * scale * vstar(psi.real**2 + psi.imag**2)) * psi
     for step in range(1, n_steps + 1):
-        psi = np.fft.ifft(kin * np.fft.fft(psi))
-        pot = hartree_potential(interaction, np.abs(psi) ** 2, grid)
-        if step in save_at or step == n_steps:
-            psi = potential_phase(pot, 0.5 * dt, hbar) * psi  # close the Strang step
+        psi = sfft.ifft(kin * sfft.fft(psi), overwrite_x=True)
+        pot = vstar(psi.real**2 + psi.imag**2)
+        if step in save_at:
+            psi = np.exp(0.5 * scale * pot) * psi  # close the Strang step
             record(step, psi)
-            pending_half = step < n_steps
-            if pending_half:
-                psi = potential_phase(pot, 0.5 * dt, hbar) * psi
+            if step < n_steps:
+                psi = np.exp(0.5 * scale * pot) * psi
         else:
-            psi = potential_phase(pot, dt, hbar) * psi  # two merged half-steps
+            psi = np.exp(scale * pot) * psi  # two merged half-steps
         if progress is not None and step % max(1, n_steps // 20) == 0:
             progress(step / n_steps)
     return GridTrajectory(

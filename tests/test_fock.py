@@ -258,3 +258,27 @@ def test_two_mode_error_decreases_like_one_over_n():
         Psi = prob.evolve(prob.product_state(psi0), [2.0])[0]
         errs.append(density_matrix_distances(prob.space.gamma1(Psi), psi_t)["trace"])
     assert 3.5 < errs[0] / errs[1] < 4.5
+
+
+def test_two_mode_frame_matches_direct_dynamics_and_is_fourth_order():
+    from mfcourse.fock import evolve_two_mode_frame
+
+    model = josephson(J=1.0, U=1.5, bias=0.2)
+    psi0 = random_state(2, 4)
+    N = 300
+    prob = NBodyProblem.build(model, N)
+    times = [1.0, 2.5]
+    ref = [prob.space.gamma1(P) for P in prob.evolve(prob.product_state(psi0), times)]
+    errs = []
+    for dt in (0.1, 0.05):
+        fr = evolve_two_mode_frame(model, N, psi0, times, dt=dt)
+        errs.append(max(np.abs(fr.gamma1(i) - ref[i]).max() for i in range(2)))
+        assert fr.tail < 1e-13
+    assert errs[1] < 1e-8
+    assert 10 < errs[0] / errs[1] < 24  # 2^4 = 16
+    # the frame follows Hartree: u_t e_0 is the Hartree solution
+    from mfcourse.hartree import evolve_modes
+
+    np.testing.assert_allclose(fr.hartree(1), evolve_modes(model, psi0, times)[1], atol=1e-9)
+    with pytest.raises(ValueError, match="K = 2"):
+        evolve_two_mode_frame(ring_model(PairInteraction.hmf(), 1), 10, np.ones(3) / 3**0.5, [1])
