@@ -42,6 +42,7 @@ BATCH = [
     "kernel_death",
     "sys_exit",
     "interrupt_ignored",
+    "forged_results",
     "malformed_json",
     "no_solution",
 ]
@@ -184,6 +185,13 @@ def test_code_that_swallows_the_interrupt_is_stopped(cases):
     assert t["case-add"]["status"] == "passed"
     assert t["case-mul"]["status"] == "timeout" and t["case-mul"]["points"] == 0
     assert e["duration"] < TIMEOUT + WATCHDOG + 5 + 5, e["duration"]  # + nbval's output wait
+
+
+def test_forged_results_are_detected(cases):
+    """A cell that appends passing records to the grader's results file gains nothing."""
+    e = cases["case"]["forged_results"]
+    assert (e["points"], e["passed"]) == (0, False)
+    assert "tampered with" in e["errors"][0]
 
 
 def test_unreadable_missing_and_unknown_notebooks(cases):

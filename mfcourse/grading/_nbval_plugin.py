@@ -20,10 +20,12 @@ import pytest
 from nbval import kernel as _kernel
 from nbval import plugin as _plugin
 
-_OUT = os.environ.get("MFCOURSE_GRADE_RESULTS")
+# Read our settings and remove them from the environment that the kernels inherit, so that the
+# graded code is not told where the results go.
+_OUT = os.environ.pop("MFCOURSE_GRADE_RESULTS", None)
 _POLL = 0.5
 #: Seconds after the cell timeout at which a still-running cell's kernel is killed.
-WATCHDOG = float(os.environ.get("MFCOURSE_GRADE_WATCHDOG", "5"))
+WATCHDOG = float(os.environ.pop("MFCOURSE_GRADE_WATCHDOG", "5"))
 
 
 class KernelDied(RuntimeError):

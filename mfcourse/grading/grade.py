@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -410,6 +411,7 @@ def _batch_command(notebooks: list[Path], rootdir: Path, ini: Path, timeout: flo
         f"--nbval-cell-timeout={timeout:g}",
         "--nbval-kernel-startup-timeout=60",
         "--color=no",
+        "--noconftest",
         "-q",
     ]
 
@@ -438,7 +440,7 @@ def run_batch(
     ``timeout + PER_CELL_SLACK`` per code cell); past it the process group and the kernels are
     killed and the notebooks not finished are reported as such.
     """
-    results = scratch / "results.jsonl"
+    results = Path(tempfile.mkdtemp(prefix="mfcourse-results-")) / "results.jsonl"
     ini = scratch / "pytest.ini"
     ini.write_text("[pytest]\n", encoding="utf-8")
     log = scratch / "pytest.log"
@@ -485,6 +487,7 @@ def run_batch(
                 _kill(int(rec["pid"]), group=False)
         records.append({"event": "stopped", "message": stopped, "t": time.time()})
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.exists() else ""
+    shutil.rmtree(results.parent, ignore_errors=True)
     return records, (stopped + "\n" + tail).strip()
 
 
@@ -549,7 +552,21 @@ def _finish(job: _Job, records: list[dict], log_tail: str) -> None:
     result = job.result
     by_id = {t.id: t for t in result.tests}
     cells = [r for r in records if r.get("event") == "cell"]
+    counts = Counter(r.get("cell") for r in cells)
+    forged = {c for c, k in counts.items() if k > 1}
+    if forged:  # one record per cell is written; more means the graded code wrote some
+        result.errors.append(
+            "the grading records of this notebook were tampered with (several results for code "
+            f"cell(s) {sorted(forged)}); those cells score 0"
+        )
+    n_code = sum(c.cell_type == "code" for c in job.nb.cells)
+    final = {}
     for rec in cells:
+        if rec.get("cell") in forged:
+            rec = {**rec, "passed": False, "skipped": False, "message": "tampered results"}
+        if isinstance(rec.get("cell"), int) and 0 <= rec["cell"] < n_code:
+            final[rec["cell"]] = rec
+    for _, rec in sorted(final.items()):
         tid = job.test_of_cell.get(rec.get("cell"))
         if tid is None:
             if not rec["passed"] and not rec.get("skipped") and len(result.cell_errors) < 5:
