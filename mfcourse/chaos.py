@@ -392,7 +392,8 @@ class MasterEquation:
 
         f0 = _check_density(f0, self.q)
         logp = gammaln(self.N + 1) - gammaln(self.states + 1).sum(1) + xlogy(self.states, f0).sum(1)
-        return np.exp(logp)
+        p = np.exp(logp)
+        return p / p.sum()  # removes the ~1e-14 rounding of exp(gammaln) from the total mass
 
     @cached_property
     def uniformization_rate(self) -> float:
