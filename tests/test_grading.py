@@ -34,6 +34,7 @@ SOLUTIONS = sorted((EXERCISES / "solutions").glob("*.ipynb"))
 TIMEOUT = 3.0
 BATCH = [
     "stub",
+    "kills_grader",  # early in the batch: the notebooks after it must still be graded
     "solved",
     "tests_deleted",
     "tests_edited",
@@ -185,6 +186,16 @@ def test_code_that_swallows_the_interrupt_is_stopped(cases):
     assert t["case-add"]["status"] == "passed"
     assert t["case-mul"]["status"] == "timeout" and t["case-mul"]["points"] == 0
     assert e["duration"] < TIMEOUT + WATCHDOG + 5 + 5, e["duration"]  # + nbval's output wait
+
+
+def test_killing_the_grading_process_does_not_stop_the_others(cases):
+    e = cases["case"]["kills_grader"]
+    t = by_test_id(e)
+    assert t["case-add"]["status"] == "passed" and t["case-mul"]["status"] == "not run"
+    assert "the grading run ended while this notebook was running" in e["errors"][0]
+    later = BATCH[BATCH.index("kills_grader") + 1 :]
+    assert all(cases["case"][c]["tests"] or c == "no_solution" for c in later)
+    assert cases["case"]["solved"]["passed"]
 
 
 def test_forged_results_are_detected(cases):

@@ -671,13 +671,52 @@ def grade_notebooks(
                 started.add(current)
                 say(f"[{current + 1}/{n}] grading {jobs[current].result.notebook} ...")
 
-        records, log_tail = run_batch(runnable, scratch, timeout, on_progress)
+        # One run for all notebooks; if it ends early (the graded code killed it, or the budget
+        # ran out), the notebooks that had not started get a new run.
+        records: list[dict] = []
+        pending = list(runnable)
+        log_tail = ""
+        while pending:
+            base = list(records)
+            new, log_tail = run_batch(
+                pending, scratch, timeout, lambda r, b=base: on_progress(b + r)
+            )
+            began = [
+                j for j in pending if any(r.get("event") == "start" for r in new if job_of(r) is j)
+            ]
+            records += [r for r in new if r.get("event") != "stopped"]
+            if not began:
+                break
+            last = began[-1]
+            rest = pending[pending.index(last) + 1 :]
+            n_cells = len(
+                {r.get("cell") for r in new if job_of(r) is last and r.get("event") == "cell"}
+            )
+            complete = n_cells >= sum(c.cell_type == "code" for c in last.nb.cells)
+            why = [r["message"] for r in new if r.get("event") == "stopped"]
+            if why or (rest and not complete):
+                message = (
+                    why[0]
+                    if why
+                    else (
+                        "the grading run ended while this notebook was running (did the graded "
+                        "code kill it?)"
+                    )
+                )
+                records.append(
+                    {
+                        "event": "stopped",
+                        "dir": str(last.workdir),
+                        "message": message,
+                        "t": time.time(),
+                    }
+                )
+            pending = rest
         on_progress(records)
-        stopped = [r for r in records if r.get("event") == "stopped"]
         for i in range(reported, n):
             job = jobs[i]
             if job.nb is not None:
-                own = [r for r in records if job_of(r) is job] + stopped
+                own = [r for r in records if job_of(r) is job]
                 _finish(job, own, log_tail)
                 job.result.duration = _elapsed(job, records)
             say(_summary_line(i + 1, n, job.result))
