@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -342,8 +342,3 @@ def display_path(path: Path) -> str:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def iter_exercise_names(exercises_dir: Path) -> Iterable[str]:
-    """Names (file stems) of the exercises authored in ``exercises_dir/solutions``."""
-    return [p.stem for p in solution_notebooks(exercises_dir)]

@@ -13,14 +13,18 @@ For each student notebook ``NN_name.ipynb``:
    unknown ids lose their grade. Outputs, execution counts and cell metadata of the student's own
    cells are dropped (so nbval markers in metadata cannot skip anything), the kernel is always
    ``python3`` of the running environment.
-3. **Run it** in a temporary directory (the student's file is never modified) on a fresh kernel,
-   through nbval (``--nbval-lax``) with a per-cell timeout, in a subprocess with a hard time
-   budget. A test scores its points if its cell ran without an exception, 0 otherwise (failure,
-   timeout, dead kernel, not run).
+3. **Run it** from a copy in a temporary folder (the student's file is never modified) on a fresh
+   kernel, through nbval (``--nbval-lax``) with a per-cell timeout. All notebooks of one call run
+   in one pytest subprocess (one kernel each), with the plugin :mod:`mfcourse.grading._nbval_plugin`
+   recording each cell's result; a cell still running ``WATCHDOG`` seconds after its timeout (the
+   interrupt was swallowed) gets its kernel killed, and the whole run has a hard time budget. If
+   the run ends early, the notebooks that had not started get a new run.
+4. **Score it.** A test scores its points if its cell ran without an exception, 0 otherwise
+   (failure, timeout, dead kernel, not run).
 
 Anything that prevents grading one notebook (missing file, malformed JSON, no solution notebook,
-kernel that does not start) is reported with a clear message, scores 0 for that exercise, and
-grading continues with the next notebook.
+kernel that does not start or dies) is reported with a clear message, scores 0 for what it
+affects, and grading continues with the other notebooks.
 """
 
 from __future__ import annotations
