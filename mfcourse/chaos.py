@@ -371,7 +371,11 @@ class MasterEquation:
             target[:, c] += 1
             target[:, d] += 1
             rank = occupation_rank(target, N)
-            rows.append(rank if self._local is None else self._local[rank])
+            if self._local is not None:
+                rank = self._local[rank]
+                if np.any(rank < 0):  # pragma: no cover - excluded by validate_kernel
+                    raise RuntimeError("a jump leaves its invariant block: check `conserved`")
+            rows.append(rank)
             cols.append(source[ok])
             vals.append(rate[ok])
             exit_rate[ok] += rate[ok]
