@@ -147,6 +147,26 @@ def test_restriction_to_invariant_blocks_changes_nothing_visible():
     assert np.abs(np.asarray(sub.generator.sum(axis=0))).max() < 1e-12
 
 
+def test_long_time_limit_is_microcanonical():
+    """Detailed balance makes the labelled chain symmetric, so on each energy shell (an
+    irreducible class for the 0 + 2 <-> 1 + 1 reaction) it relaxes to the uniform law on labelled
+    configurations: p_inf(n) = P0(shell) * multinomial(N; n) / sum over the shell."""
+    from scipy.special import gammaln
+
+    N = 24
+    me = chaos.MasterEquation(W_KAC, N)
+    p0 = me.iid(F0)
+    p_late = me.evolve(p0, [0.0, 150.0])[-1]
+    shell = me.states @ ENERGIES.astype(int)
+    count = np.exp(gammaln(N + 1) - gammaln(me.states + 1).sum(1))
+    p_inf = np.zeros_like(p0)
+    for E in np.unique(shell):
+        on = shell == E
+        p_inf[on] = p0[on].sum() * count[on] / count[on].sum()
+    assert np.abs(p_late - p_inf).sum() < 1e-10
+    assert np.abs(p0 - p_inf).sum() > 0.1  # the data did not start there
+
+
 def test_uniformization_agrees_with_expm_multiply():
     me = chaos.MasterEquation(chaos.random_kernel(3, 5), 25)
     p0 = me.iid([0.2, 0.5, 0.3])
