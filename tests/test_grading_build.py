@@ -314,6 +314,20 @@ def test_discover_default_includes_missing_student_notebooks(tmp_path):
     assert discover([ex], ex) == [ex / "11_a.ipynb"]
 
 
+def test_default_grading_names_exercises_by_file(tmp_path):
+    """A notebook whose metadata claims another exercise is still graded as its own file."""
+    from mfcourse.grading.grade import prepare
+
+    nb = nbformat.read(CASES / "solved" / "my_work.ipynb", as_version=4)
+    nb.metadata["mfcourse"]["exercise"] = "11_w1_by_sorting"
+    path = tmp_path / "90_grading_case.ipynb"
+    nbformat.write(nb, path)
+    as_file = prepare(path, CASES / "solutions", by_metadata=False)
+    assert as_file.result.exercise == "90_grading_case" and as_file.nb is not None
+    as_claimed = prepare(path, EXERCISES / "solutions", by_metadata=True)
+    assert as_claimed.result.exercise == "11_w1_by_sorting"
+
+
 # --------------------------------------------------------------------------- reports and CLI
 
 

@@ -2,8 +2,10 @@ r"""``mfcourse grade``: grade student notebooks against the course's pristine gr
 
 For each student notebook ``NN_name.ipynb``:
 
-1. **Find the pristine tests.** The exercise name is the notebook's ``metadata.mfcourse.exercise``
-   (written by ``mfcourse exercises build``), else its file stem; the graded tests (id, points,
+1. **Find the pristine tests.** The exercise name is the file stem when grading the default
+   ``exercises/`` (each exercise once), else the notebook's ``metadata.mfcourse.exercise`` (written
+   by ``mfcourse exercises build``, so a renamed copy is still recognised) or its stem; the graded
+   tests (id, points,
    source) are read from the solution notebook ``<solutions>/NN_name.ipynb``. Points always come
    from there, never from the student's copy.
 2. **Restore them.** Every cell carrying a known test id is replaced by the pristine cell (an edited
@@ -508,11 +510,12 @@ def _kill(pid: int, group: bool) -> None:
 # --------------------------------------------------------------------------- grading
 
 
-def prepare(path: Path, solutions_dir: Path) -> _Job:
+def prepare(path: Path, solutions_dir: Path, by_metadata: bool = True) -> _Job:
     """Read a student notebook and its solution and restore the tests (no kernel yet).
 
-    Problems (missing or malformed notebook, no or unusable solution) are recorded in the
-    result's ``errors``; then ``job.nb`` is ``None`` and nothing is run.
+    The exercise is named by the notebook's metadata (``by_metadata``, so that a renamed copy is
+    still graded) or by its file stem. Problems (missing or malformed notebook, no or unusable
+    solution) are recorded in the result's ``errors``; then ``job.nb`` is ``None``.
     """
     path = Path(path)
     data, read_error = None, None
@@ -520,7 +523,7 @@ def prepare(path: Path, solutions_dir: Path) -> _Job:
         data = read_student_json(path)
     except ValueError as exc:
         read_error = str(exc)
-    name = exercise_name(data, path)
+    name = exercise_name(data, path) if by_metadata else path.stem
     result = ExerciseResult(notebook=display_path(path), exercise=name)
     job = _Job(result=result, path=path)
     solution = Path(solutions_dir) / f"{name}.ipynb"
@@ -629,7 +632,10 @@ def grade_notebooks(
     exercises_dir = default_exercises_dir()
     solutions_dir = Path(solutions_dir) if solutions_dir else exercises_dir / "solutions"
     say = progress or (lambda _m: None)
-    jobs = [prepare(p, solutions_dir) for p in discover(paths, exercises_dir, solutions_dir)]
+    # Without paths every exercise is graded once, named by its file: a notebook cannot claim to
+    # be another exercise and leave its own ungraded.
+    notebooks = discover(paths, exercises_dir, solutions_dir)
+    jobs = [prepare(p, solutions_dir, by_metadata=bool(paths)) for p in notebooks]
     n = len(jobs)
     runnable = [j for j in jobs if j.nb is not None]
     if not runnable:
