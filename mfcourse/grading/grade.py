@@ -4,10 +4,9 @@ For each student notebook ``NN_name.ipynb``:
 
 1. **Find the pristine tests.** The exercise name is the file stem when grading the default
    ``exercises/`` (each exercise once), else the notebook's ``metadata.mfcourse.exercise`` (written
-   by ``mfcourse exercises build``, so a renamed copy is still recognised) or its stem; the graded
-   tests (id, points,
-   source) are read from the solution notebook ``<solutions>/NN_name.ipynb``. Points always come
-   from there, never from the student's copy.
+   by ``mfcourse exercises build``, so a renamed copy is still recognised) or its stem. The graded
+   tests (id, points, source) are read from the solution notebook ``<solutions>/NN_name.ipynb``.
+   Points always come from there, never from the student's copy.
 2. **Restore them.** Every cell carrying a known test id is replaced by the pristine cell (an edited
    source is *restored*; a source that matches the checksum stored by an older build but not the
    current test is *updated*); a test whose cell was deleted is *re-inserted* after the nearest
