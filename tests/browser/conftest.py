@@ -140,6 +140,7 @@ def pytest_terminal_summary(terminalreporter):
             tr.write_line(
                 f"    dashboard {d['index']} [{d['kind']}, {d['primary'] or 'primary'}]: "
                 + ", ".join(f"{m['how']} {_ms(m['latency_ms'])}" for m in d["moves"])
+                + (f", typed {d['typed']}" if "typed" in d else "")
                 + f"  (budget {d['budget_ms']:.0f} ms, limit {d['limit_ms']:.0f} ms)"
             )
     if RESULTS["notebooks"]:

@@ -457,6 +457,7 @@ class Dashboard:
     kind: str
     label: str
     moves: list[Move] = field(default_factory=list)
+    untypable: str = ""  # why move_typed() returned None
 
     @property
     def budget_s(self) -> float:
@@ -542,6 +543,12 @@ class Dashboard:
         """Type ``text`` (default: the value before the last move) into the slider's readout."""
         readout = self.primary().locator(".widget-readout").first
         if not readout.count() or readout.get_attribute("contenteditable") != "true":
+            self.untypable = "no editable readout"
+            return None
+        if not self._listens_for_typing():
+            # ipywidgets 8's SelectionSlider marks its readout editable but ignores what is
+            # typed there (its view handles no key or blur events): nothing to test.
+            self.untypable = "readout ignores typing (e.g. SelectionSlider)"
             return None
         if text is None:
             text = getattr(self, "_previous_readout", None) or readout.inner_text().strip()
@@ -556,6 +563,28 @@ class Dashboard:
         move = self._measure(f"typed {text!r}", act, timeout or self._timeout())
         self.moves.append(move)
         return move
+
+    def _listens_for_typing(self) -> bool:
+        """Does the primary control's view handle typed readouts (delegated keydown/blur on its
+        element, as ipywidgets' numeric sliders do)? Asked through the DevTools protocol."""
+        el = self.primary()
+        try:
+            cdp = self.page.context.new_cdp_session(self.page)
+        except Exception:  # not Chromium: assume it does
+            return True
+        try:
+            el.evaluate("(e) => e.setAttribute('data-mfcourse-probe', '1')")
+            found = cdp.send(
+                "Runtime.evaluate",
+                {"expression": "document.querySelector('[data-mfcourse-probe]')"},
+            )
+            listeners = cdp.send(
+                "DOMDebugger.getEventListeners", {"objectId": found["result"]["objectId"]}
+            )["listeners"]
+            return any(x["type"] in ("keydown", "blur") for x in listeners)
+        finally:
+            el.evaluate("(e) => e.removeAttribute('data-mfcourse-probe')")
+            cdp.detach()
 
     def readout(self) -> str | None:
         r = self.primary().locator(".widget-readout").first
@@ -693,7 +722,7 @@ class NotebookPage:
                 c.removeprefix("mfcourse-kind-") for c in classes if c.startswith("mfcourse-kind-")
             ]
             name = d.locator(".mfcourse-primary .widget-label").first
-            label = name.inner_text().strip() if name.count() else ""
+            label = (name.text_content() or "").strip() if name.count() else ""
             found.append(Dashboard(self.page, d, i + 1, kinds[0] if kinds else "?", label))
         return found
 

@@ -87,6 +87,9 @@ def test_notebook_in_browser(path, notebook_page, artifacts):
         if typed is not None:
             moves.append(typed)
             d.screenshot(artifacts / f"{stem}-dashboard{d.index}-after-typed.png")
+        else:
+            entry["typed"] = f"not tested: {d.untypable}"
+            print(f"{where}: typed readout not tested: {d.untypable}")
         entry["moves"] = [
             {"how": m.how, "latency_ms": None if m.latency_ms is None else round(m.latency_ms),
              "kernel_ms": m.kernel_ms, "redraws": m.redraws, "changed": m.changed}
