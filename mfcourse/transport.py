@@ -433,6 +433,7 @@ def wasserstein_to_grid(
     period: float = TWO_PI,
     num_iter_max: int = NUM_ITER_MAX,
     drop_mass: float = 0.0,
+    method: str = "auto",
 ) -> float:
     r"""Exact :math:`W_p` between a (weighted) empirical measure on
     :math:`\mathbb{T}\times\mathbb{R}` and the grid density ``f``
@@ -442,15 +443,93 @@ def wasserstein_to_grid(
     position is periodic with ``period``. Against the continuous density the result is within
     :func:`grid_quantization_bound` (triangle inequality), plus ``drop_mass`` times
     :func:`grid_diameter` if cells are dropped (see :func:`grid_measure`).
+
+    ``method``: ``"simplex"`` (POT's network simplex on the dense :math:`N\times n_xn_v`
+    problem), ``"flow"`` (the equivalent min-cost flow on the grid graph, :func:`_w1_grid_flow`;
+    only for :math:`W_1` with the ℓ¹ metric, several times faster) or ``"auto"`` (``"flow"`` when
+    it applies). Both are exact; the tests check that they agree.
     """
     P = _as_points(points, "points")
     if P.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2) (position, velocity), got {P.shape}")
     a = _as_weights(weights, P.shape[0], "weights")
+    if method not in ("auto", "simplex", "flow"):
+        raise ValueError(f"method must be 'auto', 'simplex' or 'flow', got {method!r}")
+    flow_ok = _check_p(p) == 1 and _check_metric(metric) == "l1"
+    if method == "flow" and not flow_ok:
+        raise ValueError("method='flow' computes W_1 for the l1 metric only (p=1, metric='l1')")
+    if method == "flow" or (method == "auto" and flow_ok and drop_mass == 0):
+        return _w1_grid_flow(P, a, f, x, v, period)
     Q, b = grid_measure(f, x, v, drop_mass=drop_mass)
     return wasserstein(
         P, Q, a, b, p=p, metric=metric, periodic=(0,), period=period, num_iter_max=num_iter_max
     )
+
+
+def _w1_grid_flow(P, a, f, x, v, period: float) -> float:
+    r"""Exact :math:`W_1` (ℓ¹ metric) between :math:`\sum_i a_i\delta_{P_i}` and the cell-centred
+    grid measure of ``f``, as a min-cost flow (Beckmann's formulation of :math:`W_1`).
+
+    For a cost that is the shortest-path metric of a graph, optimal transport between measures on
+    its vertices equals the cheapest flow that carries the supplies to the demands (mass may pass
+    through any vertex). Here the graph has the grid nodes, joined to their neighbours in
+    :math:`x` (periodically) and :math:`\xi` by edges of length :math:`\Delta x`,
+    :math:`\Delta\xi`, and every particle, joined to the (at most four) nodes of the grid cell
+    around it by edges of ℓ¹ length. A shortest path from a particle to a node runs through the
+    corner lying between them and then along the grid monotonically in each coordinate, so its
+    length is exactly the ℓ¹ distance :math:`d_{\mathbb{T}}(x,y) + |\xi-\eta|`; the graph
+    metric is the ℓ¹ metric. The linear program has :math:`O(N + n_xn_v)` variables instead of
+    :math:`N n_x n_v` and is solved by HiGHS (interior point with crossover to an optimal vertex).
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    f, x, v, dx, dv, mass = _check_grid(f, x, v)
+    nx, nv = x.size, v.size
+    span = x[-1] - x[0]
+    if not span < period:
+        raise ValueError(f"the x grid spans {span:g}, not less than the period {period:g}")
+    b = (f * dx * dv / mass).ravel()
+    G = nx * nv
+    wrap_len = period - span  # length of the edge closing the circle (dx on a full grid)
+    Ii, Jj = np.meshgrid(np.arange(nx), np.arange(nv), indexing="ij")
+    t_x = (Ii * nv + Jj).ravel()
+    h_x = (((Ii + 1) % nx) * nv + Jj).ravel()
+    c_x = np.where(Ii == nx - 1, wrap_len, dx).ravel()
+    t_v = (Ii[:, :-1] * nv + Jj[:, :-1]).ravel()
+    h_v = t_v + 1
+    c_v = np.full(t_v.size, dv)
+    # particles: the cell around each one (clamped to the boundary rows in velocity)
+    N = P.shape[0]
+    off = np.mod(P[:, 0] - x[0], period)
+    il = np.minimum((off // dx).astype(np.int64), nx - 1)
+    ir = (il + 1) % nx
+    dl = off - il * dx
+    dr = np.where(il == nx - 1, wrap_len - dl, dx - dl)
+    jv = np.clip(np.floor((P[:, 1] - v[0]) / dv).astype(np.int64), -1, nv - 1)
+    jlo, jhi = np.clip(jv, 0, nv - 1), np.clip(jv + 1, 0, nv - 1)
+    pid = G + np.arange(N)
+    tails = [t_x, h_x, t_v, h_v]
+    heads = [h_x, t_x, h_v, t_v]
+    costs = [c_x, c_x, c_v, c_v]
+    for ii, dd in ((il, dl), (ir, dr)):
+        for jj in (jlo, jhi):
+            tails.append(pid)
+            heads.append(ii * nv + jj)
+            costs.append(np.maximum(dd, 0.0) + np.abs(P[:, 1] - v[jj]))
+    tails = np.concatenate(tails)
+    heads = np.concatenate(heads)
+    costs = np.concatenate(costs)
+    E = tails.size
+    cols = np.arange(E)
+    A = csr_matrix(
+        (np.r_[np.ones(E), -np.ones(E)], (np.r_[tails, heads], np.r_[cols, cols])),
+        shape=(G + N, E),
+    )
+    res = linprog(costs, A_eq=A, b_eq=np.r_[-b, a], bounds=(0, None), method="highs-ipm")
+    if res.status != 0:
+        raise RuntimeError(f"the min-cost flow solver failed: {res.message}")
+    return float(res.fun)
 
 
 def w1_to_grid(points, f, x, v, weights=None, **kwargs) -> float:

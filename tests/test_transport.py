@@ -243,6 +243,29 @@ def test_drop_mass_moves_w1_by_at_most_eps_times_diameter():
         tr.grid_measure(f, x, v, drop_mass=1.5)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grid_flow_equals_network_simplex(seed):
+    # the min-cost-flow formulation is exact: it must agree with POT's dense simplex, including
+    # particles outside the velocity range, across the periodic seam, weights, empty cells and a
+    # grid that does not cover the whole period
+    rng = np.random.default_rng(100 + seed)
+    for nx, nv, full in ((8, 6, True), (16, 12, True), (12, 10, False)):
+        x = (np.arange(nx) + 0.5) * (TWO_PI if full else 5.0) / nx - (0.3 if full else 2.0)
+        v = np.linspace(-3.0, 3.0, nv)
+        X, V = np.meshgrid(x, v, indexing="ij")
+        f = (1 + 0.5 * np.cos(X)) * np.exp(-(V**2) / 2)
+        f[rng.integers(0, nx, 5), rng.integers(0, nv, 5)] = 0.0
+        n = int(rng.integers(1, 60))
+        pts = np.column_stack([rng.uniform(-10, 10, n), rng.normal(scale=2.5, size=n)])
+        w = rng.random(n)
+        w /= w.sum()
+        ref = tr.w1_to_grid(pts, f, x, v, w, method="simplex")
+        got = tr.w1_to_grid(pts, f, x, v, w, method="flow")
+        assert got == pytest.approx(ref, rel=1e-9, abs=1e-12), (nx, nv, full)
+    with pytest.raises(ValueError, match="l1"):
+        tr.wasserstein_to_grid(pts, f, x, v, p=2, method="flow")
+
+
 # ----------------------------------------------------------------------------- approximations
 def test_sliced_is_below_exact_and_sinkhorn_above():
     rng = np.random.default_rng(15)
