@@ -24,12 +24,15 @@ What is here, and how exact it is:
 * :func:`wasserstein` — **exact** :math:`W_p` between two discrete (empirical or weighted)
   measures by POT's network simplex (:func:`ot.emd2`); convergence of the simplex is checked and
   a non-optimal exit raises :class:`RuntimeError`. Cost :math:`O(n m)` memory; use it up to a few
-  thousand points (2000 particles against a 64×64 grid takes ≈ 3 s).
+  thousand points (2000 points against 4096 takes ≈ 3 s).
 * :func:`wasserstein_to_grid` — an empirical measure against a density sampled on a grid, the grid
   density being the discrete measure putting the mass :math:`f_{ij}\,\Delta x\,\Delta\xi` of each
   cell at its centre (:func:`grid_measure`). This is exact for that discrete measure; against the
   continuous density it is within :func:`grid_quantization_bound` (the cost of moving each cell's
   mass to its centre).
+  For :math:`W_1` with the ℓ¹ metric it is solved as a min-cost flow on the grid graph (exact,
+  :math:`O(N + n_xn_v)` unknowns; 2000 particles against a 64×64 grid in well under a second),
+  otherwise by the dense simplex.
 * :func:`optimal_plan` — the optimal coupling itself (to draw a small one).
 * :func:`kantorovich_rubinstein` — the dual side of :math:`W_1` (Kantorovich–Rubinstein, seed 002
   §1.5): a 1-Lipschitz :math:`\phi` with :math:`\int\phi\,d\mu - \int\phi\,d\nu = W_1(\mu,\nu)`.
