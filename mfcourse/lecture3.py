@@ -284,6 +284,8 @@ class WKBStudy:
     error: np.ndarray
     wigner: dict[float, tuple[np.ndarray, np.ndarray]]
     t_caustic: float
+    display_v: np.ndarray | None = None
+    display: dict[float, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
 
 
 def wkb_study(
@@ -293,13 +295,16 @@ def wkb_study(
     amplitude: float = 0.5,
     n_grid: int = 512,
     window: tuple[float, float] = (math.pi / 2, 3 * math.pi / 2),
+    display_v: np.ndarray | None = None,
 ) -> WKBStudy:
     r"""WKB data :math:`a(x) = (1 + 0.5\cos x)^{1/2}/\sqrt{2\pi}`, :math:`u_0(x) =
     -\mathrm{amplitude}\cdot\sin x` on the torus, free motion (exact in Fourier). The classical
     velocity solves :math:`\partial_t u + u\partial_x u = 0` (seed 002 §3.5, the pressureless
-    limit before caustics); we compare on ``window``, the focusing region around :math:`x = \pi`
-    where :math:`u_0' = -\mathrm{amplitude}\cos x` is most negative; the error is measured where
-    the density is not small."""
+    limit before caustics); we compare on ``window``, the expanding region around :math:`x = \pi`
+    (:math:`u_0' = -\mathrm{amplitude}\cos x > 0` there; the flow focuses near :math:`x = 0`,
+    where the caustic forms at :math:`t_*`). With ``display_v``, the Wigner and Husimi functions
+    at every time are also kept on the grid ``x[::2]`` × ``display_v`` (for the phase-space
+    viewer)."""
     from scipy.optimize import brentq
 
     x = TWO_PI / n_grid * np.arange(n_grid)
@@ -318,21 +323,32 @@ def wkb_study(
     k = 2 * math.pi * np.fft.fftfreq(n_grid, x[1] - x[0])
     amp = np.sqrt((1 + 0.5 * np.cos(x)) / TWO_PI)
     eps_values = np.asarray(eps_values, dtype=float)
-    uq, wig = {}, {}
+    uq, wig, disp = {}, {}, {}
     err = np.empty((eps_values.size, times.size))
     for i, eps in enumerate(eps_values):
         phase_s = amplitude * np.cos(x)  # S(x) with S' = u0 = -amplitude sin x
         psi0 = amp * np.exp(1j * phase_s / eps)
         ps.check_grid(x, eps)
         hat = np.fft.fft(psi0)
-        rows = []
+        rows, frames = [], []
         for it, t in enumerate(times):
             psi = np.fft.ifft(hat * np.exp(-0.5j * t * eps * k**2))
             dpsi = np.fft.ifft(1j * k * hat * np.exp(-0.5j * t * eps * k**2))
             u = eps * np.imag(dpsi / psi)
             rows.append(u)
             err[i, it] = float(np.max(np.abs(u[sel] - uc[it, sel])))
-            if it == times.size - 1:
-                wig[float(eps)] = ps.wigner(psi, x, eps, check=False)
+            if it == times.size - 1 or display_v is not None:
+                xi, w = ps.wigner(psi, x, eps, check=False)
+                if it == times.size - 1:
+                    wig[float(eps)] = (xi, w)
+                if display_v is not None:
+                    q = ps.husimi_from_wigner(w, x, xi, eps)
+                    frames.append(
+                        tuple(
+                            ps.resample_phase_space(a, x, xi, x[::2], display_v, period=TWO_PI)
+                            for a in (w, q)
+                        )
+                    )
         uq[float(eps)] = np.array(rows)
-    return WKBStudy(eps_values, times, x, uc, uq, err, wig, t_caustic)
+        disp[float(eps)] = frames
+    return WKBStudy(eps_values, times, x, uc, uq, err, wig, t_caustic, display_v, disp)
