@@ -1129,6 +1129,7 @@ def evolve_two_mode_frame(
     dt: float = 0.025,
     n_exc: int = 64,
     tail_tol: float = 1e-13,
+    max_exc: int = 512,
 ) -> FrameTrajectory:
     r"""Exact N-body dynamics of two modes from :math:`\psi_0^{\otimes N}` at any N, in the frame
     that follows the Hartree solution.
@@ -1143,7 +1144,8 @@ def evolve_two_mode_frame(
     used here as an *exact* change of variables. The equation is integrated by the fourth-order
     commutator-free Magnus method (two exponentials per step at the Gauss points) on the states
     :math:`s\le n_{exc}`; ``n_exc`` is doubled until the weight on the last eight kept states is
-    below ``tail_tol``. Observables are mapped back by
+    below ``tail_tol`` (a ``RuntimeError`` beyond ``max_exc``: then the condensate is depleted and
+    the direct method is the right one). Observables are mapped back by
     :math:`\gamma_\Psi^{(1)}=u\gamma_\Phi^{(1)}u^\dagger`.
     """
     if model.K != 2:
@@ -1239,4 +1241,10 @@ def evolve_two_mode_frame(
             t_prev = t
         if tail <= tail_tol or M >= N:
             return FrameTrajectory(model=model, N=N, times=times, u=us, phi=out, tail=tail)
+        if 2 * M > max_exc:
+            raise RuntimeError(
+                f"the state left the mean-field frame: weight {tail:.1e} on the last of "
+                f"{M} excited states (max_exc={max_exc}); the condensate is depleted, so "
+                "the frame brings no saving here: use NBodyProblem.evolve (direct method)"
+            )
         n_exc = 2 * M

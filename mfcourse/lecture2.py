@@ -25,6 +25,7 @@ from mfcourse.fock import (
     ModeModel,
     NBodyProblem,
     density_matrix_distances,
+    evolve_two_mode_frame,
     fock_dimension,
     josephson,
     krylov_propagate,
@@ -174,6 +175,17 @@ def rate_scan(
         norm_drift=n_drift,
         marginals=dict(sorted(marginals.items())),
     )
+
+
+def frame_errors(model: ModeModel, psi0, Ns, t: float) -> np.ndarray:
+    r"""Trace-norm errors :math:`\|\gamma_N^{(1)}(t)-|\psi_t\rangle\langle\psi_t|\|_1` of the
+    two-mode model at large N, from :func:`mfcourse.fock.evolve_two_mode_frame` (exact
+    dynamics in the frame following Hartree; cost independent of N)."""
+    out = []
+    for N in Ns:
+        fr = evolve_two_mode_frame(model, int(N), psi0, [t])
+        out.append(density_matrix_distances(fr.gamma1(0), fr.hartree(0))["trace"])
+    return np.array(out)
 
 
 def energy_per_particle(model: ModeModel, psi, Ns):

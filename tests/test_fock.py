@@ -282,3 +282,10 @@ def test_two_mode_frame_matches_direct_dynamics_and_is_fourth_order():
     np.testing.assert_allclose(fr.hartree(1), evolve_modes(model, psi0, times)[1], atol=1e-9)
     with pytest.raises(ValueError, match="K = 2"):
         evolve_two_mode_frame(ring_model(PairInteraction.hmf(), 1), 10, np.ones(3) / 3**0.5, [1])
+
+
+def test_two_mode_frame_refuses_a_depleted_condensate():
+    from mfcourse.fock import evolve_two_mode_frame
+
+    with pytest.raises(RuntimeError, match="direct method"):
+        evolve_two_mode_frame(josephson(J=1.0, U=4.0), 200, np.array([0.6, 0.8]), [8.0], max_exc=64)
