@@ -293,3 +293,17 @@ def test_resample_phase_space_is_exact_for_band_limited_x():
     assert np.max(np.abs(out - exact)) < 1e-5
     back = ps.resample_phase_space(exact, xn, xin, x, xin, period=2 * math.pi)
     assert np.max(np.abs(back - func(*np.meshgrid(x, xin, indexing="ij")))) < 1e-12
+
+
+def test_bad_symbols_and_constants():
+    x = torus(64)
+    with pytest.raises(ValueError, match="weights must be finite and >= 0"):
+        ps.toeplitz_points([1.0], [0.0], [-1.0], x, 0.1)
+    with pytest.raises(ValueError, match=r"f must be finite and >= 0"):
+        ps.toeplitz_density(-np.ones((64, 41)), x, np.linspace(-1, 1, 41), 0.1)
+    with pytest.raises(ValueError, match="give interaction= or both"):
+        ps.theorem35_bound(1.0, 0.1, lip_grad=1.0)
+    with pytest.raises(ValueError, match="n_particles"):
+        ps.theorem35_bound(1.0, 0.1, lip_grad=1.0, sup_grad=1.0, n_particles=1)
+    with pytest.raises(ValueError, match="uniform"):
+        ps.wigner(np.ones(64), np.sort(np.random.default_rng(1).random(64)) * 6, 0.1)
