@@ -188,6 +188,22 @@ def frame_errors(model: ModeModel, psi0, Ns, t: float) -> np.ndarray:
     return np.array(out)
 
 
+def ring_densities(model: ModeModel, psi0, Ns, t: float, x) -> tuple[np.ndarray, np.ndarray]:
+    r"""One-body densities on the ring at time t: :math:`\rho_N(x)=\gamma_N^{(1)}(x,x)
+    =\frac{1}{2\pi}\sum_{k,k'}\gamma_{kk'}e^{i(k-k')x}` for each N (rows), and the Hartree
+    density :math:`|\psi_t(x)|^2`."""
+    ks = model.mode_labels
+    E = np.exp(1j * np.outer(x, ks)) / np.sqrt(2 * np.pi)  # e_k(x)
+    rows = []
+    for N in Ns:
+        prob = NBodyProblem.build(model, int(N))
+        Psi = prob.evolve(prob.product_state(psi0), [t])[0]
+        g = prob.space.gamma1(Psi)
+        rows.append(np.real(np.einsum("xk,kl,xl->x", E, g, E.conj())))
+    psi_t = evolve_modes(model, psi0, [t])[0]
+    return np.array(rows), np.abs(E @ psi_t) ** 2
+
+
 def energy_per_particle(model: ModeModel, psi, Ns):
     r"""N-body energy per particle of :math:`\psi^{\otimes N}`, the Hartree energy and the
     exact correction :math:`-\langle\psi\psi|W|\psi\psi\rangle/(2N)`."""

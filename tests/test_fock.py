@@ -93,7 +93,6 @@ def test_memory_refusal_before_allocation():
     assert f"{D:,}" in msg
     # the suggested N does fit
     n_fit = int(msg.split("Reduce N to at most ")[1].split()[0])
-    FockSpace(n_fit, 12, max_bytes=fock.MAX_BYTES) if fock_dimension(n_fit, 12) < 3e5 else None
     assert fock.fock_memory_estimate(n_fit, 12) <= fock.MAX_BYTES
     assert fock.fock_memory_estimate(n_fit + 1, 12) > fock.MAX_BYTES
 
