@@ -36,3 +36,16 @@ def test_energy_per_particle_and_format():
     np.testing.assert_allclose(e_n, e_h + corr, atol=1e-13)
     assert L2.fmt_dim(10**4000) == "1.00e4000"
     assert L2.fmt_dim(1234) == "1,234"
+
+
+def test_ring_densities():
+    model, psi = L2.ring_setup(k_max=1)
+    x = np.linspace(-np.pi, np.pi, 257)[:-1]
+    rho_n, rho_h = L2.ring_densities(model, psi, [4, 16], 0.0, x)
+    np.testing.assert_allclose(rho_n, np.tile(rho_h, (2, 1)), atol=1e-13)  # product state
+    rho_n, rho_h = L2.ring_densities(model, psi, [4, 16], 1.0, x)
+    dx = x[1] - x[0]
+    np.testing.assert_allclose(rho_n.sum(axis=1) * dx, 1.0, atol=1e-12)
+    assert abs(rho_h.sum() * dx - 1) < 1e-10
+    gap = np.abs(rho_n - rho_h).max(axis=1)
+    assert 2.5 < gap[0] / gap[1] < 6  # ~1/N between N = 4 and 16
