@@ -322,6 +322,11 @@ class LabServer:
             self.api("DELETE", f"/api/sessions/{s['id']}")
         return len(sessions)
 
+    def saved(self, rel: str) -> bool:
+        """Did the server save ``rel`` (the contents API logs every save)?"""
+        pattern = rf"(Saving file at|Uploading file to) /?{re.escape(rel)}$"
+        return re.search(pattern, self.log.read_text(errors="replace"), re.MULTILINE) is not None
+
     def stop(self) -> None:
         if self.proc is not None:
             stop_process(self.proc, marker=str(self.tmp) + os.sep)
@@ -628,6 +633,11 @@ class NotebookPage:
         stable_since = None
         while time.monotonic() < deadline:
             p = self.progress()
+            if p["status"] in ("dead", "restarting", "autorestarting", "terminating"):
+                raise AssertionError(
+                    f"{self.rel}: the kernel is {p['status']} during Run All "
+                    f"(prompts {p['prompts']}); dialogs: {self.dialogs()}"
+                )
             numbered = [bool(re.fullmatch(r"\[\d+\]:?", q)) for q in p["prompts"]]
             started = started or any(numbered) or any("*" in q for q in p["prompts"])
             pending = any("*" in q for q in p["prompts"])

@@ -8,7 +8,7 @@ file. ``MFCOURSE_BROWSER_NOTEBOOKS="lectures/02_*.ipynb"`` restricts a run to so
 
 from __future__ import annotations
 
-import hashlib
+import json
 
 import lab_driver as ld
 import pytest
@@ -45,12 +45,11 @@ def test_widget_extension_is_served(lab_server):
 
 
 @pytest.mark.parametrize("path", _params())
-def test_notebook_in_browser(path, notebook_page, artifacts):
+def test_notebook_in_browser(path, notebook_page, lab_server, artifacts):
     """Run All without errors, widgets rendered as widgets, every dashboard answers its slider
     (keyboard and typed readout) with a new figure within TOLERANCE x its kind's budget."""
     rel = path.relative_to(ld.ROOT).as_posix()
     stem = path.stem
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
     result = ld.RESULTS["notebooks"].setdefault(rel, {})
     nb = notebook_page(path)
     try:
@@ -105,6 +104,7 @@ def test_notebook_in_browser(path, notebook_page, artifacts):
                 f"{where}: {m.how} took {m.latency_ms:.0f} ms to a settled figure, more than "
                 f"{ld.TOLERANCE:g} x the {d.budget_s * 1e3:.0f} ms budget of a {d.kind} slider"
             )
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before, (
-        f"{rel} changed on disk during the browser run (JupyterLab saved it?)"
+    assert not lab_server.saved(rel), f"JupyterLab saved {rel} during the browser run"
+    assert not any(c.get("outputs") for c in json.loads(path.read_text())["cells"]), (
+        f"{rel} has outputs on disk after the browser run"
     )
