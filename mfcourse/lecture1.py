@@ -206,6 +206,12 @@ def separation_times(
     Returns ``N``, ``t_sep`` (shape ``(len(Ns), n_seeds)``; NaN if never reached), the recorded
     ``times`` and ``|M|`` (shape ``(len(Ns), n_seeds, len(times))``) and the max energy drift.
     """
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must lie in (0, 1] (|M| <= 1), got {threshold!r}")
+    if not (t_final > 0 and dt > 0):
+        raise ValueError(f"t_final and dt must be > 0, got {t_final!r}, {dt!r}")
+    if int(n_seeds) != n_seeds or n_seeds < 1:
+        raise ValueError(f"n_seeds must be an integer >= 1, got {n_seeds!r}")
     times = np.arange(0.0, t_final + dt / 2, 2 * dt)
     tsep = np.full((len(Ns), n_seeds), np.nan)
     mags = np.empty((len(Ns), n_seeds, times.size))

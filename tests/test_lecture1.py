@@ -69,6 +69,18 @@ def test_separation_times_shapes_and_kr_lower_bound():
     assert out["M"][0, 0, i] >= 0.2 and np.all(out["M"][0, 0, :i] < 0.2)
 
 
+def test_bad_input_is_rejected():
+    dens = nw.CosineMaxwellian(0.0, 0.1)
+    with pytest.raises(ValueError, match="threshold"):
+        l1.separation_times(dens, V, [10], 1, threshold=1.5)
+    with pytest.raises(ValueError, match="n_seeds"):
+        l1.empirical_w1_rate(dens, [10, 20], [1])
+    with pytest.raises(ValueError, match="interaction"):
+        l1.empirical_w1_rate(dens, [10], 1, t=1.0)
+    with pytest.raises(ValueError, match="t = 0"):
+        l1.dobrushin_experiment(dens, V, [10], [0], [1.0, 2.0])
+
+
 def test_local_slope_and_torus_segments():
     Ns = np.geomspace(10, 1e4, 8)
     assert l1.local_slope(lambda n: n**-0.5, Ns) == pytest.approx(-0.5)
