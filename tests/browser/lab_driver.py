@@ -232,8 +232,9 @@ class LabServer:
     ``sys.prefix/share/jupyter/labextensions`` as well as in the (temporary) data dir.
     """
 
-    def __init__(self, root: Path, tmp: Path):
+    def __init__(self, root: Path, tmp: Path, extra_args: list[str] | None = None):
         self.root, self.tmp = Path(root), Path(tmp)
+        self.extra_args = list(extra_args or [])
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -273,7 +274,7 @@ class LabServer:
         ]  # fmt: skip
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
-        return cmd
+        return cmd + self.extra_args
 
     def start(self, timeout: float = 90.0) -> LabServer:
         t0 = time.perf_counter()

@@ -44,6 +44,48 @@ def test_widget_extension_is_served(lab_server):
     )
 
 
+def test_checks_catch_a_broken_environment(chromium, tmp_path):
+    """Negative control: on a server *without* the widget extension, a notebook with a slider,
+    a warning and an error is reported as it should be (slider as text, one error, and the
+    warning only as a warning) — so the checks above can fail."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Broken on purpose"),
+        nbformat.v4.new_code_cell("import ipywidgets as widgets\nwidgets.IntSlider(value=3)"),
+        nbformat.v4.new_code_cell("import warnings\nwarnings.warn('only a warning')"),
+        nbformat.v4.new_code_cell("1 / 0"),
+    ]
+    root = tmp_path / "root"
+    root.mkdir()
+    nbformat.write(nb, root / "broken.ipynb")
+    server = ld.LabServer(root, tmp_path, extra_args=["--LabApp.labextensions_path=[]"])
+    context = None
+    try:
+        server.start()
+        names = [e.get("name") for e in server.page_config().get("federated_extensions", [])]
+        assert ld.WIDGET_EXTENSION not in names
+        context = chromium.new_context()
+        page = ld.NotebookPage(context, server, root / "broken.ipynb").open()
+        page.run_all()
+        outputs = page.outputs()
+        errors, fallbacks = page.errors(outputs), page.widget_fallbacks(outputs)
+        warnings = page.warnings(outputs)
+    finally:
+        if context is not None:
+            context.close()
+        server.stop()
+    assert len(errors) == 1 and "ZeroDivisionError" in errors[0], errors
+    assert len(fallbacks) == 1 and "IntSlider(value=3)" in fallbacks[0], fallbacks
+    assert len(warnings) == 1 and "only a warning" in warnings[0], warnings
+
+
 @pytest.mark.parametrize("path", _params())
 def test_notebook_in_browser(path, notebook_page, lab_server, artifacts):
     """Run All without errors, widgets rendered as widgets, every dashboard answers its slider
