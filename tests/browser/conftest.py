@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: one JupyterLab server and one Chromium per test session.
+"""Fixtures for the browser tests: one JupyterLab server and one Chromium for the browser test
+module (module scope, so that both are gone before the rest of the suite runs).
 
 Both are started by ``lab_driver`` with ``subprocess.Popen`` (no shell) and stopped by their own
 PIDs in the fixtures' finalizers, which pytest runs also when a test fails or is interrupted.
@@ -59,7 +60,7 @@ def sigterm_stops_cleanly():
     signal.signal(signal.SIGTERM, previous)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(tmp_path_factory, artifacts, sigterm_stops_cleanly):
     """JupyterLab from the environment under test, serving the repository, with a token."""
     server = ld.LabServer(ld.ROOT, tmp_path_factory.mktemp("jupyter"))
@@ -77,7 +78,7 @@ def lab_server(tmp_path_factory, artifacts, sigterm_stops_cleanly):
         shutil.copy(server.log, artifacts / "jupyter-lab.log")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory, artifacts, sigterm_stops_cleanly):
     """A headless Chromium that we started (our PID), connected through Playwright."""
     executable = _require_browser()
@@ -90,7 +91,7 @@ def chromium(tmp_path_factory, artifacts, sigterm_stops_cleanly):
         browser.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(chromium, lab_server):
     context = chromium.new_context()
     yield context
@@ -114,8 +115,15 @@ def notebook_page(browser_context, lab_server):
     lab_server.delete_sessions()
 
 
+_BROWSER_TESTS: set[str] = set()
+
+
+def pytest_collection_modifyitems(items):
+    _BROWSER_TESTS.update(i.nodeid for i in items if i.get_closest_marker("browser"))
+
+
 def pytest_runtest_logreport(report):
-    if "browser" in report.keywords:
+    if report.nodeid in _BROWSER_TESTS:
         _STATE["browser_s"] += report.duration
 
 
