@@ -151,6 +151,17 @@ def pytest_terminal_summary(terminalreporter):
                 + (f", typed {d['typed']}" if "typed" in d else "")
                 + f"  (budget {d['budget_ms']:.0f} ms, limit {d['limit_ms']:.0f} ms)"
             )
+    by_kind = {}
+    for res in RESULTS["notebooks"].values():
+        for d in res.get("dashboards", []):
+            by_kind.setdefault(d["kind"], []).extend(m["latency_ms"] for m in d["moves"])
+    RESULTS["median_latency_ms"] = {k: ld.median(v) for k, v in by_kind.items()}
+    for kind, values in sorted(by_kind.items()):
+        budget = ld.BUDGETS.get(kind, 0) * 1e3
+        tr.write_line(
+            f"  median latency of {kind} dashboards: {_ms(ld.median(values))} "
+            f"over {len(values)} moves (budget {budget:.0f} ms)"
+        )
     if RESULTS["notebooks"]:
         RESULTS["load_average"] = list(os.getloadavg())
         RESULTS["written"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -464,6 +464,7 @@ class Dashboard:
     label: str
     moves: list[Move] = field(default_factory=list)
     untypable: str = ""  # why move_typed() returned None
+    previous_readout: str | None = None  # the readout before the last keyboard move
 
     @property
     def budget_s(self) -> float:
@@ -520,7 +521,7 @@ class Dashboard:
             return self._move_select(timeout)
         now, top = handle.get_attribute("aria-valuenow"), handle.get_attribute("aria-valuemax")
         key = "ArrowLeft" if now is not None and now == top else "ArrowRight"
-        self._previous_readout = self.readout()
+        self.previous_readout = self.readout()
 
         def act():
             handle.scroll_into_view_if_needed()
@@ -557,7 +558,7 @@ class Dashboard:
             self.untypable = "readout ignores typing (e.g. SelectionSlider)"
             return None
         if text is None:
-            text = getattr(self, "_previous_readout", None) or readout.inner_text().strip()
+            text = self.previous_readout or readout.inner_text().strip()
 
         def act():
             readout.scroll_into_view_if_needed()
