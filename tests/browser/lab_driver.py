@@ -36,6 +36,8 @@ BUDGETS = {"scrub": 0.3, "recompute": 2.0}
 #: The tests fail only beyond this multiple of the budget (shared 2-core machines are noisy);
 #: the real numbers are tracked by ``benchmarks/bench_browser.py`` against the budgets.
 TOLERANCE = 5.0
+#: Recomputes slower than this must show progress (the status line reads "computing…").
+PROGRESS_AFTER_S = 0.5
 #: A figure counts as settled once it has not changed for this long (and no "computing…").
 SETTLE_S = 0.6
 #: Run All of one notebook may take at most this long (budgets are 30–120 s, see bench_notebooks).
@@ -417,6 +419,10 @@ _INSTRUMENT = r"""
     const last = st.changes.length ? st.changes[st.changes.length - 1].sig : st.base;
     if (s && s !== last) st.changes.push({ t: performance.now(), sig: s });
   }).observe(fig, { subtree: true, childList: true, attributes: true, characterData: true });
+  const status = el.querySelector('.mfcourse-status');
+  if (status) new MutationObserver(() => {
+    if (st.input !== null && status.innerText.includes('computing')) st.progress = true;
+  }).observe(status, { subtree: true, childList: true, characterData: true });
   const mark = (e) => {
     if (st.input === null && el.contains(e.target)) st.input = performance.now(); };
   el.addEventListener('keydown', (e) => {
@@ -424,8 +430,9 @@ _INSTRUMENT = r"""
   el.addEventListener('change', mark, true);
 }
 """
-_RESET = "(el) => { const st = el.__mf; st.input = null; st.changes = []; st.base = st.sig(); return performance.now(); }"  # noqa: E501
+_RESET = "(el) => { const st = el.__mf; st.input = null; st.progress = false; st.changes = []; st.base = st.sig(); return performance.now(); }"  # noqa: E501
 _STATE = """(el) => ({ input: el.__mf.input, base: el.__mf.base, now: performance.now(),
+  progress: !!el.__mf.progress,
   changes: el.__mf.changes.map((c) => ({ t: c.t, sig: c.sig })),
   status: (el.querySelector('.mfcourse-status') || {}).innerText || '',
   figure: (el.querySelector('.mfcourse-figure') || {}).innerText || '' })"""
@@ -452,6 +459,7 @@ class Move:
     latency_ms: float | None = None
     redraws: int = 0
     kernel_ms: float | None = None  # the redraw time the dashboard's status line reports
+    showed_progress: bool = False  # the status line read "computing…" while the student waited
     detail: str = ""
 
 
@@ -508,6 +516,7 @@ class Dashboard:
         return Move(
             how, last["sig"] != st["base"], latency_ms=last["t"] - t_input,
             redraws=len(st["changes"]), kernel_ms=float(m.group(1)) if m else None,
+            showed_progress=st["progress"],
             detail="" if last["sig"] != st["base"] else "figure came back to the one before",
         )  # fmt: skip
 

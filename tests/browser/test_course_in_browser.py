@@ -133,7 +133,8 @@ def test_notebook_in_browser(path, notebook_page, lab_server, artifacts):
             print(f"{where}: typed readout not tested: {d.untypable}")
         entry["moves"] = [
             {"how": m.how, "latency_ms": None if m.latency_ms is None else round(m.latency_ms),
-             "kernel_ms": m.kernel_ms, "redraws": m.redraws, "changed": m.changed}
+             "kernel_ms": m.kernel_ms, "redraws": m.redraws, "changed": m.changed,
+             "showed_progress": m.showed_progress}
             for m in moves
         ]  # fmt: skip
         ld.write_results()
@@ -142,6 +143,10 @@ def test_notebook_in_browser(path, notebook_page, lab_server, artifacts):
         for m in moves:
             assert m.changed, f"{where}: {m.how} did not change the figure: {m.detail}"
             assert ld.REDRAW_FAILED not in d.figure_text(), f"{where}: {d.figure_text()[:1500]}"
+            if d.kind == "recompute" and m.latency_ms > ld.PROGRESS_AFTER_S * 1e3:
+                assert m.showed_progress, (
+                    f"{where}: {m.how} took {m.latency_ms:.0f} ms without showing progress"
+                )
             assert m.latency_ms <= limit_s * 1e3, (
                 f"{where}: {m.how} took {m.latency_ms:.0f} ms to a settled figure, more than "
                 f"{ld.TOLERANCE:g} x the {d.budget_s * 1e3:.0f} ms budget of a {d.kind} slider"
