@@ -37,9 +37,9 @@ def bench_w1_particles_vs_grid_simplex():
     return Benchmark(
         name="exact W1: 2000 particles vs 64x64 grid (POT network simplex, dense)",
         run=lambda: w1_to_grid(pts, f, x, v, method="simplex"),
-        target=("<=", 3.0),
         repeat=3,
-        notes="dense 2000 x 4096 cost matrix, l1 metric on T x R",
+        notes="dense 2000 x 4096 cost matrix, l1 metric on T x R; for comparison only: the "
+        "issue's 3 s target is met by the default exact method (min-cost flow), timed above",
     )
 
 
