@@ -48,7 +48,7 @@ import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -211,52 +211,33 @@ def n_occupation_states(N: int, q: int) -> int:
     return math.comb(N + q - 1, q - 1)
 
 
-def _comb_int(n: np.ndarray, k: int) -> np.ndarray:
-    """Exact binomial C(n, k) for an int64 array n >= 0 and small k (0 where n < k)."""
-    n = np.asarray(n, dtype=np.int64)
-    out = np.ones_like(n)
-    for i in range(1, k + 1):
-        out = out * (n - k + i) // i
-    return np.where(n >= k, out, 0)
+@lru_cache(maxsize=64)
+def _basis(N: int, q: int):
+    """The occupation-number basis, shared with the bosonic Fock space (see the note below)."""
+    from mfcourse.fock import FockSpace
+
+    return FockSpace(N, q, max_bytes=2**62)  # chaos.MasterEquation enforces its own limit
 
 
 def occupation_states(N: int, q: int) -> np.ndarray:
     r"""All occupation vectors :math:`n\in\mathbb{N}^q`, :math:`\sum_a n_a = N`, in rank order.
 
-    Rows are sorted lexicographically (``n[0]`` slowest); row ``r`` has
-    ``occupation_rank(n, N) == r``. Shape :math:`(\binom{N+q-1}{q-1}, q)`, dtype int64.
+    N exchangeable particles in q single-particle states are described by their occupation
+    numbers exactly as N bosons in q modes are: this is the basis of
+    :class:`mfcourse.fock.FockSpace` (descending lexicographic order), reused here so that the
+    classical hierarchy and the quantum Fock model share one enumeration and one ranking.
+    Row ``r`` has ``occupation_rank(n, N) == r``. Shape :math:`(\binom{N+q-1}{q-1}, q)`, int64.
     """
     if N < 0 or q < 1:
         raise ValueError(f"need N >= 0 and q >= 1, got N = {N}, q = {q}")
-    if q == 1:
-        return np.array([[N]], dtype=np.int64)
-    if q == 2:
-        k = np.arange(N + 1, dtype=np.int64)
-        return np.column_stack([k, N - k])
-    blocks = []
-    for n0 in range(N + 1):
-        rest = occupation_states(N - n0, q - 1)
-        blocks.append(np.column_stack([np.full(len(rest), n0, dtype=np.int64), rest]))
-    return np.concatenate(blocks)
+    return _basis(int(N), int(q)).occupations.astype(np.int64)
 
 
 def occupation_rank(n: np.ndarray, N: int) -> np.ndarray:
-    r"""Rank of occupation vectors (rows of ``n``) in the order of :func:`occupation_states`.
-
-    With :math:`R_i = N - \sum_{k<i} n_k` particles left for states :math:`i,\dots,q-1`, the
-    vectors preceding :math:`n` are counted with the hockey-stick identity:
-    :math:`\mathrm{rank}(n) = \sum_{i=0}^{q-2} \big[\binom{R_i+q-i-1}{q-i-1} -
-    \binom{R_i-n_i+q-i-1}{q-i-1}\big]`.
-    """
+    r"""Rank of occupation vectors (rows of ``n``) in the order of :func:`occupation_states`
+    (the ranking of :meth:`mfcourse.fock.FockSpace.rank`: :math:`O(q)` per vector)."""
     n = np.atleast_2d(np.asarray(n, dtype=np.int64))
-    q = n.shape[1]
-    rank = np.zeros(n.shape[0], dtype=np.int64)
-    remaining = np.full(n.shape[0], N, dtype=np.int64)
-    for i in range(q - 1):
-        r = q - i - 1
-        rank += _comb_int(remaining + r, r) - _comb_int(remaining - n[:, i] + r, r)
-        remaining = remaining - n[:, i]
-    return rank
+    return _basis(int(N), n.shape[1]).rank(n)
 
 
 def multiplicity_types(j: int, q: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from mfcourse import chaos
+from mfcourse.fock import FockSpace
 
 ENERGIES = np.array([0.0, 1.0, 2.0])
 W_KAC = chaos.discrete_kac_kernel(ENERGIES)
@@ -23,8 +24,9 @@ def test_occupation_enumeration_and_ranking(N, q):
     assert len(states) == chaos.n_occupation_states(N, q) == math.comb(N + q - 1, q - 1)
     assert np.all(states.sum(1) == N) and np.all(states >= 0)
     assert len({tuple(s) for s in states}) == len(states)
-    # lexicographic order, and the closed-form rank inverts the enumeration
-    assert [tuple(s) for s in states] == sorted(tuple(s) for s in states)
+    # the Fock basis of mfcourse.fock (descending lexicographic), and the rank inverts it
+    assert [tuple(s) for s in states] == sorted((tuple(s) for s in states), reverse=True)
+    assert np.array_equal(states, FockSpace(N, q).occupations)
     assert np.array_equal(chaos.occupation_rank(states, N), np.arange(len(states)))
 
 
