@@ -411,7 +411,7 @@ _INSTRUMENT = r"""
   const sig = () => { if (!fig) return '';
     const imgs = fig.querySelectorAll('img, canvas');
     if (imgs.length) return hash(Array.from(imgs, (i) => i.src || i.toDataURL()).join('|'));
-    const t = fig.innerText.trim(); return t ? hash(t) : ''; };
+    const t = fig.textContent.trim(); return t ? hash(t) : ''; };
   const st = { input: null, changes: [], base: sig(), sig };
   el.__mf = st;
   if (fig) new MutationObserver(() => {
@@ -421,7 +421,7 @@ _INSTRUMENT = r"""
   }).observe(fig, { subtree: true, childList: true, attributes: true, characterData: true });
   const status = el.querySelector('.mfcourse-status');
   if (status) new MutationObserver(() => {
-    if (st.input !== null && status.innerText.includes('computing')) st.progress = true;
+    if (st.input !== null && status.textContent.includes('computing')) st.progress = true;
   }).observe(status, { subtree: true, childList: true, characterData: true });
   const mark = (e) => {
     if (st.input === null && el.contains(e.target)) st.input = performance.now(); };
@@ -434,20 +434,20 @@ _RESET = "(el) => { const st = el.__mf; st.input = null; st.progress = false; st
 _STATE = """(el) => ({ input: el.__mf.input, base: el.__mf.base, now: performance.now(),
   progress: !!el.__mf.progress,
   changes: el.__mf.changes.map((c) => ({ t: c.t, sig: c.sig })),
-  status: (el.querySelector('.mfcourse-status') || {}).innerText || '',
-  figure: (el.querySelector('.mfcourse-figure') || {}).innerText || '' })"""
+  status: (el.querySelector('.mfcourse-status') || {}).textContent || '',
+  figure: (el.querySelector('.mfcourse-figure') || {}).textContent || '' })"""
 
 _OUTPUTS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'))
   .flatMap((cell, i) =>
   Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map((o) => ({
     cell: i + 1, mime: o.getAttribute('data-mime-type') || '',
-    text: (o.innerText || '').slice(0, 3000),
+    text: (o.textContent || '').slice(0, 3000),
     widget: !!o.closest('.jupyter-widgets') })))"""
 
 _PROGRESS = """() => { const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'));
   return { status: (document.querySelector('.jp-Notebook-ExecutionIndicator') || {dataset: {}}).dataset.status || '',
-    prompts: cells.map((c) => ((c.querySelector('.jp-InputPrompt') || {}).innerText || '').trim()),
-    empty: cells.map((c) => !((c.querySelector('.jp-InputArea-editor') || {}).innerText || '').trim()) }; }"""  # noqa: E501
+    prompts: cells.map((c) => ((c.querySelector('.jp-InputPrompt') || {}).textContent || '').trim()),
+    empty: cells.map((c) => !((c.querySelector('.jp-InputArea-editor') || {}).textContent || '').trim()) }; }"""  # noqa: E501
 
 
 @dataclass
@@ -485,7 +485,7 @@ class Dashboard:
 
     def figure_text(self) -> str:
         fig = self.locator.locator(".mfcourse-figure")
-        return fig.first.inner_text() if fig.count() else ""
+        return (fig.first.text_content() or "") if fig.count() else ""
 
     def has_figure(self) -> bool:
         self.locator.evaluate(_INSTRUMENT)
@@ -547,7 +547,7 @@ class Dashboard:
             move = Move("keyboard", False, detail="primary control is neither slider nor select")
             self.moves.append(move)
             return move
-        options = select.locator("option").all_inner_texts()
+        options = select.locator("option").all_text_contents()
         current = select.evaluate("(s) => s.selectedIndex")
         target = options[(current + 1) % len(options)]
         move = self._measure(f"select {target!r}", lambda: select.select_option(label=target),
@@ -567,7 +567,7 @@ class Dashboard:
             self.untypable = "readout ignores typing (e.g. SelectionSlider)"
             return None
         if text is None:
-            text = self.previous_readout or readout.inner_text().strip()
+            text = self.previous_readout or (readout.text_content() or "").strip()
 
         def act():
             readout.scroll_into_view_if_needed()
@@ -604,7 +604,7 @@ class Dashboard:
 
     def readout(self) -> str | None:
         r = self.primary().locator(".widget-readout").first
-        return r.inner_text().strip() if r.count() else None
+        return (r.text_content() or "").strip() if r.count() else None
 
     def _timeout(self) -> float:
         return max(20.0, 3 * TOLERANCE * self.budget_s)
@@ -672,7 +672,7 @@ class NotebookPage:
 
     def dialogs(self) -> list[str]:
         return self.page.evaluate(
-            "() => Array.from(document.querySelectorAll('.jp-Dialog'), (d) => d.innerText)"
+            "() => Array.from(document.querySelectorAll('.jp-Dialog'), (d) => d.textContent)"
         )
 
     def _click_run_all(self, attempts: int = 3) -> bool:
@@ -746,6 +746,15 @@ class NotebookPage:
             label = (name.text_content() or "").strip() if name.count() else ""
             found.append(Dashboard(self.page, d, i + 1, kinds[0] if kinds else "?", label))
         return found
+
+    def scroll_notebook(self, top: bool = True) -> None:
+        """Scroll the notebook to its first (or last) cell and let JupyterLab settle."""
+        self.page.evaluate(
+            """(top) => { const s = document.querySelector('.jp-WindowedPanel-outer');
+                 if (s) s.scrollTo(0, top ? 0 : s.scrollHeight); }""",
+            top,
+        )
+        self.page.wait_for_timeout(500)
 
     def screenshot(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,8 @@ def test_widget_extension_is_served(lab_server):
 def test_checks_catch_a_broken_environment(chromium, tmp_path):
     """Negative control: on a server *without* the widget extension, a notebook with a slider,
     a warning and an error is reported as it should be (slider as text, one error, and the
-    warning only as a warning) — so the checks above can fail."""
+    warning only as a warning) — so the checks above can fail. Long outputs in between put
+    either end off screen, where JupyterLab skips rendering: the checks must read it anyway."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
@@ -60,6 +61,7 @@ def test_checks_catch_a_broken_environment(chromium, tmp_path):
         nbformat.v4.new_markdown_cell("# Broken on purpose"),
         nbformat.v4.new_code_cell("import ipywidgets as widgets\nwidgets.IntSlider(value=3)"),
         nbformat.v4.new_code_cell("import warnings\nwarnings.warn('only a warning')"),
+        *[nbformat.v4.new_code_cell(f"print('filler\\n' * 40)  # {i}") for i in range(20)],
         nbformat.v4.new_code_cell("1 / 0"),
     ]
     root = tmp_path / "root"
@@ -74,16 +76,20 @@ def test_checks_catch_a_broken_environment(chromium, tmp_path):
         context = chromium.new_context()
         page = ld.NotebookPage(context, server, root / "broken.ipynb").open()
         page.run_all()
-        outputs = page.outputs()
-        errors, fallbacks = page.errors(outputs), page.widget_fallbacks(outputs)
-        warnings = page.warnings(outputs)
+        found = []
+        for top in (True, False):
+            page.scroll_notebook(top)
+            outputs = page.outputs()
+            found.append((page.errors(outputs), page.widget_fallbacks(outputs),
+                          page.warnings(outputs)))  # fmt: skip
     finally:
         if context is not None:
             context.close()
         server.stop()
-    assert len(errors) == 1 and "ZeroDivisionError" in errors[0], errors
-    assert len(fallbacks) == 1 and "IntSlider(value=3)" in fallbacks[0], fallbacks
-    assert len(warnings) == 1 and "only a warning" in warnings[0], warnings
+    for errors, fallbacks, warnings in found:
+        assert len(errors) == 1 and "ZeroDivisionError" in errors[0], errors
+        assert len(fallbacks) == 1 and "IntSlider(value=3)" in fallbacks[0], fallbacks
+        assert len(warnings) == 1 and "only a warning" in warnings[0], warnings
 
 
 @pytest.mark.parametrize("path", _params())
