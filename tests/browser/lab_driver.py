@@ -409,9 +409,9 @@ _INSTRUMENT = r"""
     for (let i = 0; i < s.length; i++) { x ^= s.charCodeAt(i); x = Math.imul(x, 16777619) >>> 0; }
     return x.toString(16) + ':' + s.length; };
   const sig = () => { if (!fig) return '';
-    const imgs = fig.querySelectorAll('img, canvas');
-    if (imgs.length) return hash(Array.from(imgs, (i) => i.src || i.toDataURL()).join('|'));
-    const t = fig.textContent.trim(); return t ? hash(t) : ''; };
+    const imgs = Array.from(fig.querySelectorAll('img, canvas'), (i) => i.src || i.toDataURL());
+    const t = imgs.join('|') + '|' + fig.textContent.trim();
+    return t === '|' ? '' : hash(t); };
   const st = { input: null, changes: [], base: sig(), sig };
   el.__mf = st;
   if (fig) new MutationObserver(() => {
@@ -421,7 +421,9 @@ _INSTRUMENT = r"""
   }).observe(fig, { subtree: true, childList: true, attributes: true, characterData: true });
   const status = el.querySelector('.mfcourse-status');
   if (status) new MutationObserver(() => {
-    if (st.input !== null && status.textContent.includes('computing')) st.progress = true;
+    if (st.input === null) return;
+    if (status.textContent.includes('computing')) st.progress = true;
+    else if (status.textContent.includes('redrawn')) st.done = performance.now();
   }).observe(status, { subtree: true, childList: true, characterData: true });
   const mark = (e) => {
     if (st.input === null && el.contains(e.target)) st.input = performance.now(); };
@@ -430,9 +432,9 @@ _INSTRUMENT = r"""
   el.addEventListener('change', mark, true);
 }
 """
-_RESET = "(el) => { const st = el.__mf; st.input = null; st.progress = false; st.changes = []; st.base = st.sig(); return performance.now(); }"  # noqa: E501
+_RESET = "(el) => { const st = el.__mf; st.input = null; st.progress = false; st.done = null; st.changes = []; st.base = st.sig(); return performance.now(); }"  # noqa: E501
 _STATE = """(el) => ({ input: el.__mf.input, base: el.__mf.base, now: performance.now(),
-  progress: !!el.__mf.progress,
+  progress: !!el.__mf.progress, done: el.__mf.done,
   changes: el.__mf.changes.map((c) => ({ t: c.t, sig: c.sig })),
   status: (el.querySelector('.mfcourse-status') || {}).textContent || '',
   figure: (el.querySelector('.mfcourse-figure') || {}).textContent || '' })"""
@@ -461,6 +463,7 @@ class Move:
     kernel_ms: float | None = None  # the redraw time the dashboard's status line reports
     showed_progress: bool = False  # the status line read "computing…" while the student waited
     detail: str = ""
+    error: str = ""  # what the figure showed instead, if the redraw failed
 
 
 @dataclass
@@ -499,6 +502,7 @@ class Dashboard:
         t_before = self.locator.evaluate(_RESET)
         act()
         deadline = time.monotonic() + timeout
+        wait_ms = (SETTLE_S + 2.0) * 1e3  # after the kernel said "redrawn", for the image
         while True:
             st = self._state()
             last = st["changes"][-1] if st["changes"] else None
@@ -506,6 +510,9 @@ class Dashboard:
             busy = "computing" in st["status"]
             if last is not None and quiet and not busy:
                 break
+            if last is None and st["done"] is not None and st["now"] - st["done"] > wait_ms:
+                return Move(how, False, detail=f"the kernel redrew (status {st['status']!r}) "
+                                               "but the figure did not change")  # fmt: skip
             if time.monotonic() > deadline:
                 return Move(how, False, redraws=len(st["changes"]),
                             detail=f"no settled new figure within {timeout:.0f} s "
@@ -517,6 +524,7 @@ class Dashboard:
             how, last["sig"] != st["base"], latency_ms=last["t"] - t_input,
             redraws=len(st["changes"]), kernel_ms=float(m.group(1)) if m else None,
             showed_progress=st["progress"],
+            error=st["figure"].strip()[:1500] if REDRAW_FAILED in st["figure"] else "",
             detail="" if last["sig"] != st["base"] else "figure came back to the one before",
         )  # fmt: skip
 
