@@ -18,6 +18,8 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 
+import numpy as np
+
 KINDS = ("scrub", "recompute")
 
 
@@ -35,6 +37,59 @@ def render_png(fig, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
+class ScrubFigure:
+    """A figure whose redraws repaint only the artists that change (blitting).
+
+    Scrubbing a slider through precomputed data changes a few artists (points, a curve, a
+    marker, a title) while axes, ticks, labels and static curves stay put. Drawing those again
+    is most of a redraw's cost; this class draws them once, keeps the pixels, and for every
+    later frame restores them and draws only ``artists`` on top, then encodes the PNG with fast
+    compression. Return it from a dashboard's ``update`` in place of the figure.
+
+    The static part is redrawn when :meth:`invalidate` is called (e.g. after an axis limit
+    changes) or the figure's size changes. Pixels are identical to a full redraw as long as the
+    changing artists are drawn above the static ones (they are drawn last, in the given order).
+    """
+
+    def __init__(self, fig, artists):
+        self.fig = fig
+        self.artists = list(artists)
+        for artist in self.artists:
+            artist.set_animated(True)  # excluded from the static drawing
+        self._background = None
+        self._size = None
+
+    def invalidate(self) -> None:
+        """Forget the static pixels: the next frame draws everything once more."""
+        self._background = None
+
+    def png(self) -> bytes:
+        """The current frame as PNG bytes."""
+        import io
+
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(self.fig)
+        size = tuple(self.fig.bbox.size)
+        if self._background is None or size != self._size:
+            canvas.draw()  # the static artists, once
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._size = size
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.artists:
+            self.fig.draw_artist(artist)
+        buf = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+
 def dashboard(
     update: Callable[..., object],
     controls: Mapping[str, object],
@@ -49,7 +104,8 @@ def dashboard(
     ----------
     update:
         Callable taking the controls' values as keyword arguments and returning a matplotlib
-        ``Figure`` (which is shown and then closed) or ``None`` (if it displays by itself).
+        ``Figure`` (which is shown and then closed), a :class:`ScrubFigure` (fast redraws of a
+        figure built once), or ``None`` (if it displays by itself).
     controls:
         Mapping from keyword name to an ipywidgets value widget (sliders, dropdowns, ...).
     primary:
@@ -92,7 +148,9 @@ def dashboard(
             out.clear_output(wait=True)
             try:
                 fig = update(**values)
-                if fig is not None:
+                if isinstance(fig, ScrubFigure):
+                    display(Image(data=fig.png()))
+                elif fig is not None:
                     display(Image(data=render_png(fig)))
                     plt.close(fig)
             except Exception:  # shown where the figure would be, never lost

@@ -51,3 +51,60 @@ def test_dashboard_shows_errors_instead_of_losing_them():
 def test_dashboard_rejects_bad_arguments(kw):
     with pytest.raises(ValueError):
         dashboard(_update, {"n": widgets.IntSlider()}, **kw)
+
+
+def _decode(png: bytes):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def test_scrub_figure_frames_equal_full_redraws():
+    """Blitted frames are pixel-identical to drawing the whole figure again."""
+    import numpy as np
+
+    from mfcourse.dashboard import ScrubFigure, render_png
+    from mfcourse.plotting import figure, freeze_layout
+
+    fig, ax = figure()
+    ax.plot([0, 1], [0, 1], color="k")  # static
+    (moving,) = ax.plot([], [], "o")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    freeze_layout(fig)
+    frame = ScrubFigure(fig, [moving, ax.title])
+    first = frame.png()
+    for t in (0.2, 0.7):
+        moving.set_data([t], [1 - t])
+        ax.set_title(f"t = {t}")
+        blitted = _decode(frame.png())
+        for artist in frame.artists:  # a full redraw, for comparison
+            artist.set_animated(False)
+        full = _decode(render_png(fig))
+        for artist in frame.artists:
+            artist.set_animated(True)
+        assert blitted.shape == full.shape
+        assert np.array_equal(blitted, full)
+    assert not np.array_equal(_decode(first), blitted)  # the frames did change
+
+
+def test_dashboard_displays_scrub_figures():
+    from mfcourse.dashboard import ScrubFigure
+    from mfcourse.plotting import figure
+
+    fig, ax = figure()
+    (line,) = ax.plot([0, 1], [0, 0])
+    frame = ScrubFigure(fig, [line])
+
+    def update(y):
+        line.set_ydata([y, y])
+        return frame
+
+    slider = widgets.FloatSlider(value=0.1, min=0, max=1)
+    box = dashboard(update, {"y": slider}, primary="y")
+    slider.value = 0.5
+    status = [c for c in box.children if "mfcourse-status" in c._dom_classes][0]
+    assert "redrawn in" in status.value
