@@ -58,10 +58,16 @@ class ScrubFigure:
             artist.set_animated(True)  # excluded from the static drawing
         self._background = None
         self._size = None
+        self._relayout = False
 
-    def invalidate(self) -> None:
-        """Forget the static pixels: the next frame draws everything once more."""
+    def invalidate(self, relayout: bool = False) -> None:
+        """Forget the static pixels: the next frame draws everything once more.
+
+        With ``relayout=True`` that draw also recomputes the constrained layout (after labels
+        or tick labels changed size) and then freezes it again.
+        """
         self._background = None
+        self._relayout = self._relayout or relayout
 
     def png(self) -> bytes:
         """The current frame as PNG bytes."""
@@ -75,6 +81,11 @@ class ScrubFigure:
             canvas = FigureCanvasAgg(self.fig)
         size = tuple(self.fig.bbox.size)
         if self._background is None or size != self._size:
+            if self._relayout:
+                self.fig.set_layout_engine("constrained")
+                canvas.draw()
+                self.fig.set_layout_engine("none")
+                self._relayout = False
             canvas.draw()  # the static artists, once
             self._background = canvas.copy_from_bbox(self.fig.bbox)
             self._size = size

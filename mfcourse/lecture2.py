@@ -326,8 +326,8 @@ def error_rate_explorer(scans: dict[str, RateScan]):
     chosen norm, with the fitted slope and the theorem's bound for that norm."""
     import ipywidgets as widgets
 
-    from mfcourse.dashboard import dashboard
-    from mfcourse.plotting import ROLE, figure, fit_power_law
+    from mfcourse.dashboard import ScrubFigure, dashboard
+    from mfcourse.plotting import ROLE, figure, fit_power_law, freeze_layout
 
     names = list(scans)
     nt = next(iter(scans.values())).times.size
@@ -339,32 +339,54 @@ def error_rate_explorer(scans: dict[str, RateScan]):
         ),
     }
 
+    labels = {
+        "trace": "trace-norm error",
+        "operator": "operator-norm error",
+        "pickl": r"Pickl's $1-\langle\psi_t|\gamma_N^{(1)}|\psi_t\rangle$",
+    }
+    bounds = {
+        "operator": ("bound_2_8", "Theorem 2.8 bound"),
+        "trace": ("bound_2_9", "Theorem 2.9(3) bound"),
+    }
+    # one figure; scrubbing the time redraws the data only (ScrubFigure); a change of model or
+    # measure sets new axis limits, covering every time, and redraws the static part once
+    fig, ax = figure()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of particles $N$")
+    ax.set_title(" ")
+    (meas,) = ax.plot([], [], "o", color=ROLE["measured"], label="measured")
+    (fit,) = ax.plot([], [], "-", color=ROLE["measured"], alpha=0.5, label="fitted power law")
+    (bound,) = ax.plot([], [], "--", color=ROLE["bound"], label="bound")
+    freeze_layout(fig)
+    frame = ScrubFigure(fig, [meas, fit, bound, ax.title])
+    shown = [None]
+
     def update(it, model, norm):
         s = scans[model]
         y = getattr(s, norm)[:, it]
-        fig, ax = figure()
         p, c = fit_power_law(s.Ns, y)
-        ax.loglog(s.Ns, y, "o", color=ROLE["measured"], label=f"measured (slope {p:+.2f})")
-        ax.loglog(s.Ns, c * s.Ns.astype(float) ** p, "-", color=ROLE["measured"], alpha=0.5)
-        if norm == "operator":
-            ax.loglog(
-                s.Ns, s.bound_2_8[:, it], "--", color=ROLE["bound"], label="Theorem 2.8 bound"
-            )
-        elif norm == "trace":
-            ax.loglog(
-                s.Ns, s.bound_2_9[:, it], "--", color=ROLE["bound"], label="Theorem 2.9(3) bound"
-            )
-        ax.set_xlabel("number of particles $N$")
-        ax.set_ylabel(
-            {
-                "trace": "trace-norm error",
-                "operator": "operator-norm error",
-                "pickl": r"Pickl's $1-\langle\psi_t|\gamma_N^{(1)}|\psi_t\rangle$",
-            }[norm]
-        )
-        ax.set_title(f"{model}, t = {s.times[it]:.2f}")
-        ax.legend(loc="lower left")
-        return fig
+        if shown[0] != (model, norm):
+            values = [getattr(s, norm)[:, 1:]]
+            if norm in bounds:
+                values.append(getattr(s, bounds[norm][0])[:, 1:])
+            values = np.concatenate([v.ravel() for v in values])
+            values = values[values > 0]
+            ax.set_xlim(s.Ns.min() / 1.3, s.Ns.max() * 1.3)
+            ax.set_ylim(values.min() / 2, values.max() * 2)
+            ax.set_ylabel(labels[norm])
+            bound.set_label(bounds[norm][1] if norm in bounds else "(no bound drawn)")
+            ax.legend(loc="lower left")
+            frame.invalidate(relayout=True)
+            shown[0] = (model, norm)
+        meas.set_data(s.Ns, y)
+        fit.set_data(s.Ns, c * s.Ns.astype(float) ** p)
+        if norm in bounds:
+            bound.set_data(s.Ns, getattr(s, bounds[norm][0])[:, it])
+        else:
+            bound.set_data([], [])
+        ax.set_title(f"{model}, t = {s.times[it]:.2f}: fitted slope {p:+.2f}")
+        return frame
 
     return dashboard(
         update,

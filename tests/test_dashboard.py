@@ -108,3 +108,22 @@ def test_dashboard_displays_scrub_figures():
     slider.value = 0.5
     status = [c for c in box.children if "mfcourse-status" in c._dom_classes][0]
     assert "redrawn in" in status.value
+
+
+def test_scrub_figure_relayout_makes_room_for_new_labels():
+    from mfcourse.dashboard import ScrubFigure
+    from mfcourse.plotting import figure, freeze_layout
+
+    fig, ax = figure()
+    (line,) = ax.plot([0, 1], [0, 1])
+    freeze_layout(fig)
+    frame = ScrubFigure(fig, [line])
+    frame.png()
+    left = ax.get_position().x0
+    ax.set_ylabel("a long label\non two lines", fontsize=14)
+    frame.invalidate(relayout=True)
+    frame.png()
+    assert ax.get_position().x0 > left  # the axes moved right to make room for the label
+    assert fig.get_layout_engine() is None or type(fig.get_layout_engine()).__name__ != (
+        "ConstrainedLayoutEngine"
+    )

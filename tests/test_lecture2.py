@@ -49,3 +49,22 @@ def test_ring_densities():
     assert abs(rho_h.sum() * dx - 1) < 1e-10
     gap = np.abs(rho_n - rho_h).max(axis=1)
     assert 2.5 < gap[0] / gap[1] < 6  # ~1/N between N = 4 and 16
+
+
+def test_error_rate_explorer_scrubs_every_time_and_measure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model, psi0 = L2.two_mode_setup()
+    scan = L2.rate_scan(model, psi0, [20, 40, 80], np.linspace(0, 1, 5), j_max=1)
+    box = L2.error_rate_explorer({"two modes": scan})
+    controls = box.children[1].children
+    it, _, norm = controls
+    out = [c for c in box.children if "mfcourse-figure" in c._dom_classes][0]
+    status = [c for c in box.children if "mfcourse-status" in c._dom_classes][0]
+    for measure in ("trace", "operator", "pickl"):
+        norm.value = measure
+        for k in range(1, 5):
+            it.value = k
+            assert "redrawn in" in status.value
+            assert not any(o.get("name") == "stderr" for o in out.outputs), out.outputs
