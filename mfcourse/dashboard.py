@@ -165,6 +165,7 @@ def dashboard(
                     display(Image(data=render_png(fig)))
                     plt.close(fig)
             except Exception:  # shown where the figure would be, never lost
+                out.clear_output()  # the pending clear(wait=True) would keep the old figure
                 out.append_stderr("This redraw failed; the error was:\n" + traceback.format_exc())
         elapsed = time.perf_counter() - t0
         status.value = f"<small>redrawn in {elapsed * 1e3:.0f} ms</small>"
