@@ -48,7 +48,8 @@ class ScrubFigure:
 
     The static part is redrawn when :meth:`invalidate` is called (e.g. after an axis limit
     changes) or the figure's size changes. Pixels are identical to a full redraw as long as the
-    changing artists are drawn above the static ones (they are drawn last, in the given order).
+    changing artists lie above the static ones, spines and grid lines included (they are drawn
+    last, in the given order).
     """
 
     def __init__(self, fig, artists):
@@ -68,6 +69,16 @@ class ScrubFigure:
         """
         self._background = None
         self._relayout = self._relayout or relayout
+
+    def replace(self, old, new) -> None:
+        """Swap a changing artist for a new one (e.g. a contour set recomputed for this frame):
+        ``old`` (or ``None``) is removed from the axes, ``new`` is drawn in its place."""
+        if old is not None:
+            old.remove()
+            self.artists[self.artists.index(old)] = new
+        else:
+            self.artists.insert(0, new)
+        new.set_animated(True)
 
     def png(self) -> bytes:
         """The current frame as PNG bytes."""

@@ -127,3 +127,29 @@ def test_scrub_figure_relayout_makes_room_for_new_labels():
     assert fig.get_layout_engine() is None or type(fig.get_layout_engine()).__name__ != (
         "ConstrainedLayoutEngine"
     )
+
+
+def test_scrub_figure_replace_swaps_recomputed_artists():
+    import numpy as np
+
+    from mfcourse.dashboard import ScrubFigure, render_png
+    from mfcourse.plotting import figure, freeze_layout
+
+    fig, ax = figure()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    freeze_layout(fig)
+    frame = ScrubFigure(fig, [ax.title])
+    xx, yy = np.meshgrid(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
+    old = None
+    for c in (0.3, 0.6):
+        # closed level curves inside the axes (blitted artists are drawn above the spines)
+        new = ax.contour(xx, yy, (xx - c) ** 2 + (yy - 0.5) ** 2, levels=[0.01, 0.04])
+        frame.replace(old, new)
+        old = new
+        blitted = _decode(frame.png())
+    assert [a for a in ax.get_children() if hasattr(a, "levels")] == [old]  # the first is gone
+    assert frame.artists.count(old) == 1 and len(frame.artists) == 2
+    for artist in frame.artists:
+        artist.set_animated(False)
+    assert np.array_equal(blitted, _decode(render_png(fig)))
