@@ -62,6 +62,7 @@ import numba as nb  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mfcourse.interaction import PairInteraction  # noqa: E402
+from mfcourse.progress import time_printer
 
 __all__ = [
     "CosineMaxwellian",
@@ -533,7 +534,7 @@ def simulate(
     if times[0] < 0 or np.any(np.diff(times) < 0):
         raise ValueError(f"times must be >= 0 and non-decreasing, got {times[:5]}...")
     if progress is True:
-        progress = _print_progress()
+        progress = time_printer("newton")
     a = _dense_force_coeffs(interaction)
     N = x.size
     nt = times.size
@@ -582,18 +583,6 @@ def simulate(
         wall_time=wall,
         extra={"N": N, "kinetic0": kinetic0, "final_x": x, "final_v": v},
     )
-
-
-def _print_progress(every: float = 2.0):
-    last = [time.perf_counter()]
-
-    def report(t, t_final):
-        now = time.perf_counter()
-        if now - last[0] > every or t == t_final:
-            print(f"[newton] t = {t:.4g} / {t_final:.4g}", flush=True)
-            last[0] = now
-
-    return report
 
 
 def klimontovich_residual(traj: Trajectory, phi: Callable, phi_x: Callable, phi_v: Callable):

@@ -55,6 +55,7 @@ import numba as nb
 import numpy as np
 
 from mfcourse.interaction import PairInteraction
+from mfcourse.progress import time_printer
 
 __all__ = [
     "PhaseGrid",
@@ -444,7 +445,7 @@ class VlasovSolver:
                 stacklevel=2,
             )
         if progress is True:
-            progress = _printer()
+            progress = time_printer("vlasov")
         diag = {k: [v] for k, v in self.diagnostics(f).items()}
         tt, wrapped = [0.0], [0.0]
         out = []
@@ -525,18 +526,6 @@ class VlasovSolver:
             f, _ = self._advect_v(f, self.field.acceleration(self.density(f)), self.dt)
             f = self._advect_x(f, half=(i == n_steps - 1))
         return f
-
-
-def _printer(every: float = 2.0):
-    last = [time.perf_counter()]
-
-    def report(t, t_final):
-        now = time.perf_counter()
-        if now - last[0] > every or t == t_final:
-            print(f"[vlasov] t = {t:.4g} / {t_final:.4g}", flush=True)
-            last[0] = now
-
-    return report
 
 
 def solve(f0, grid: PhaseGrid, field, times, dt: float, **kwargs) -> VlasovResult:
