@@ -153,6 +153,15 @@ def as_density_matrix(state, dx: float, *, check: bool = True, rtol: float = 1e-
     return a
 
 
+def _grid_and_kernel(state, x, eps, check: bool):
+    """Checked grid ``(x, dx, L)``, ``eps`` as a float, and the state's kernel on that grid."""
+    x, dx, L = check_grid(x, eps)
+    r = as_density_matrix(state, dx, check=check)
+    if r.shape != (x.size, x.size):
+        raise ValueError(f"state has shape {r.shape}, the grid has n={x.size} points")
+    return x, dx, L, float(eps), r
+
+
 def orbitals(r, dx: float, *, rtol: float = 1e-12):
     r"""Eigen-decomposition :math:`r = \sum_k \lambda_k \psi_k\overline{\psi_k}` of a kernel.
 
@@ -207,12 +216,8 @@ def wigner(state, x, eps: float, *, check: bool = True):
     shape ``(n, 2n)`` with ``W[j, k]`` at :math:`(x_j, \xi_k)`; :math:`\sum W\,dx\,d\xi =
     \operatorname{tr}R`, :math:`\sum_k W\,d\xi = r(x, x)`.
     """
-    x, dx, L = check_grid(x, eps)
-    eps = float(eps)
-    r = as_density_matrix(state, dx, check=check)
+    x, dx, L, eps, r = _grid_and_kernel(state, x, eps, check)
     n = x.size
-    if r.shape != (n, n):
-        raise ValueError(f"state has shape {r.shape}, the grid has n={n} points")
     k = 2 * math.pi * sfft.fftfreq(n, dx)
     half = np.exp(0.5j * k * dx)
     if n % 2 == 0:
@@ -285,12 +290,8 @@ def husimi(state, x, eps: float, *, check: bool = True):
 
     Returns ``(p, Q)`` with ``Q[j, l]`` at :math:`(x_j, p_l)`; ``Q >= 0`` up to rounding.
     """
-    x, dx, L = check_grid(x, eps)
-    eps = float(eps)
-    r = as_density_matrix(state, dx, check=check)
+    x, dx, L, eps, r = _grid_and_kernel(state, x, eps, check)
     n = x.size
-    if r.shape != (n, n):
-        raise ValueError(f"state has shape {r.shape}, the grid has n={n} points")
     m = _band(dx, eps, n)
     s = m * dx
     j = np.arange(n)[None, :]
