@@ -150,23 +150,32 @@ def test_toeplitz_of_lebesgue_measure_is_identity_away_from_edges():
     assert np.max(np.abs(r @ edge * dx - edge)) > 0.3 * np.max(np.abs(edge))
 
 
+def gaussian(X, V, cov, mean):
+    """Normalised Gaussian density on phase space with covariance ``cov`` and mean ``mean``."""
+    inv = np.linalg.inv(cov)
+    d = np.stack([X - mean[0], V - mean[1]], -1)
+    quad = np.einsum("...i,ij,...j", d, inv, d)
+    return np.exp(-quad / 2) / (2 * math.pi * math.sqrt(np.linalg.det(cov)))
+
+
 def test_w2_phase_space_against_gaussian_closed_form():
     x = np.linspace(-6, 6, 241)[:-1]
     xi = np.linspace(-6, 6, 241)
     X, V = np.meshgrid(x, xi, indexing="ij")
-
-    def gauss(cov, mean):
-        inv = np.linalg.inv(cov)
-        d = np.stack([X - mean[0], V - mean[1]], -1)
-        quad = np.einsum("...i,ij,...j", d, inv, d)
-        return np.exp(-quad / 2) / (2 * math.pi * math.sqrt(np.linalg.det(cov)))
 
     s1 = np.array([[0.5, 0.1], [0.1, 0.4]])
     s2 = np.array([[0.3, 0.0], [0.0, 0.6]])
     m2 = np.array([0.4, -0.3])
     exact = gaussian_w2(np.zeros(2), s1, m2, s2)
     got = ps.w2_phase_space(
-        gauss(s1, [0, 0]), x, xi, gauss(s2, m2), x, xi, bins=(32, 32), xi_range=(-4, 4)
+        gaussian(X, V, s1, [0, 0]),
+        x,
+        xi,
+        gaussian(X, V, s2, m2),
+        x,
+        xi,
+        bins=(32, 32),
+        xi_range=(-4, 4),
     )
     cell = math.hypot(12 / 32, 8 / 32)  # quantisation moves mass at most a cell diameter
     assert abs(got - exact) < cell
@@ -238,16 +247,12 @@ def test_w2_linearized_against_closed_forms():
     xi = np.linspace(-6, 6, 129)
     X, V = np.meshgrid(x, xi, indexing="ij")
 
-    def gauss(cov, mean):
-        inv = np.linalg.inv(cov)
-        d = np.stack([X - mean[0], V - mean[1]], -1)
-        quad = np.einsum("...i,ij,...j", d, inv, d)
-        return np.exp(-quad / 2) / (2 * math.pi * math.sqrt(np.linalg.det(cov)))
-
     s1 = np.array([[0.5, 0.1], [0.1, 0.4]])
     for e in (0.1, 0.01):  # f against its Gaussian smoothing: W2 = O(e), not O(sqrt e)
         exact = gaussian_w2(np.zeros(2), s1, np.zeros(2), s1 + e * np.eye(2))
-        got = ps.w2_linearized(gauss(s1, [0, 0]), gauss(s1 + e * np.eye(2), [0, 0]), x, xi)
+        got = ps.w2_linearized(
+            gaussian(X, V, s1, [0, 0]), gaussian(X, V, s1 + e * np.eye(2), [0, 0]), x, xi
+        )
         assert abs(got / exact - 1) < 0.01, (e, got, exact)
     xt = 2 * math.pi / 64 * np.arange(64)
     v = np.linspace(-5, 5, 101)
