@@ -1,16 +1,80 @@
-"""mfcourse — the library behind the course on mean-field limits.
+r"""mfcourse — the library behind the course on mean-field limits.
 
 The package is laid out along the course's diagram of four arrows::
 
-    N-body classical (mfcourse.newton) --N->oo-->  Vlasov (mfcourse.vlasov)
-            ^                                           ^
-            | eps -> 0                                  | eps -> 0
-    N-body quantum  (mfcourse.fock)   --N->oo-->  Hartree (mfcourse.hartree)
+      N-body quantum   mfcourse.quantum   --- N -> oo --->  Hartree  mfcourse.quantum.hartree
+      (fock, fermions)        |                                   |
+                              | eps -> 0   (mfcourse.phasespace)  | eps -> 0
+                              v                                   v
+      N-body classical mfcourse.classical --- N -> oo --->  Vlasov   mfcourse.classical.vlasov
+      (newton, sheets)
 
-The shared pair interaction lives in :mod:`mfcourse.interaction`; the distances that measure
-every arrow live in :mod:`mfcourse.transport` (Wasserstein) and :mod:`mfcourse.phasespace`
-(Wigner/Husimi transforms, E_eps); the size of chaos lives in :mod:`mfcourse.chaos`.
-Modules are imported lazily so that ``import mfcourse`` stays fast.
+=========================  ==================================================================
+subpackage / module        what it holds
+=========================  ==================================================================
+``mfcourse.interaction``   the one pair interaction every model uses (top-left to bottom-right)
+``mfcourse.classical``     N-body Newton, Vlasov, dispersion relations (lectures 1, 6, 7)
+``mfcourse.quantum``       bosonic/fermionic Fock space, Hartree, von Neumann (lectures 2, 3, 5)
+``mfcourse.phasespace``    Wigner/Husimi, coherent states, Töplitz, E_eps: the eps -> 0 arrows
+``mfcourse.transport``     Wasserstein distances: how every arrow is measured
+``mfcourse.chaos``         the size of chaos: exact hierarchies, the Kac model (lecture 4)
+``mfcourse.course``        lecture helpers, dashboards, plotting, progress printing
+``mfcourse.grading``       building and grading the exercises
+=========================  ==================================================================
+
+The flat import paths of the first release keep working (``mfcourse.newton`` *is*
+``mfcourse.classical.newton``, the same module object): :data:`MOVED` lists them. Modules are
+imported lazily so that ``import mfcourse`` stays fast.
 """
 
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
 __version__ = "0.1.0"
+
+#: Public module paths of the flat layout -> where the module lives now.
+MOVED = {
+    "newton": "classical.newton",
+    "vlasov": "classical.vlasov",
+    "dispersion": "classical.dispersion",
+    "fock": "quantum.fock",
+    "hartree": "quantum.hartree",
+    "vonneumann": "quantum.vonneumann",
+    "kac": "chaos.kac",
+    "dashboard": "course.dashboard",
+    "plotting": "course.plotting",
+    "progress": "course.progress",
+    "lecture1": "course.lecture1",
+    "lecture2": "course.lecture2",
+    "lecture3": "course.lecture3",
+}
+
+
+class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import ``mfcourse.<old>`` as the module that now lives at ``mfcourse.<new>``.
+
+    Both names are bound to one module object, so attributes, monkeypatching and ``isinstance``
+    behave as with a single module; the module keeps its own ``__spec__`` and ``__name__``.
+    """
+
+    def find_spec(self, fullname, path=None, target=None):
+        prefix, _, short = fullname.partition(".")
+        if prefix == __name__ and short in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec):
+        return importlib.import_module(f"{__name__}.{MOVED[spec.name.partition('.')[2]]}")
+
+    def exec_module(self, module):
+        # The import system has just pointed ``module.__spec__`` at the alias: give the module
+        # back its real spec (``importlib.reload`` and tools that read ``__spec__`` need it).
+        real = sys.modules.get(module.__name__)
+        if real is module and module.__loader__ is not self:
+            module.__spec__ = importlib.util.find_spec(module.__name__)
+
+
+if not any(isinstance(f, _MovedModuleFinder) for f in sys.meta_path):
+    sys.meta_path.insert(0, _MovedModuleFinder())

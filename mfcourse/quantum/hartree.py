@@ -41,7 +41,7 @@ import scipy.fft as sfft
 import scipy.linalg
 from scipy.integrate import solve_ivp
 
-from mfcourse.fock import ModeModel
+from mfcourse.quantum.fock import ModeModel
 
 
 def _normalised(psi, what="psi", atol=1e-8):
@@ -163,7 +163,7 @@ class PeriodicGrid:
 
     def from_modes(self, coeffs) -> np.ndarray:
         r"""Grid values of :math:`\sum_{|k|\le k_{\max}}c_k e^{ikx}/\sqrt{2\pi}` (ring only)."""
-        from mfcourse.fock import ring_wavefunction
+        from mfcourse.quantum.fock import ring_wavefunction
 
         return ring_wavefunction(coeffs, self.x)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mfcourse import phasespace as ps
-from mfcourse.vonneumann import VonNeumann, VonNeumannRun, mixed_state
+from mfcourse.quantum.vonneumann import VonNeumann, VonNeumannRun, mixed_state
 
 TWO_PI = 2.0 * math.pi
 
@@ -135,7 +135,7 @@ def hartree_to_vlasov(
     e^{\Gamma t})}`."""
     import time
 
-    from mfcourse.vlasov import PhaseGrid, VlasovSolver
+    from mfcourse.classical.vlasov import PhaseGrid, VlasovSolver
 
     t0 = time.perf_counter()
     nx, nv, v_max = vlasov_grid
@@ -229,10 +229,10 @@ def diagonal_study(
     """
     import time
 
-    from mfcourse import lecture2 as L2
-    from mfcourse.fock import NBodyProblem, density_matrix_distances, ring_model
-    from mfcourse.hartree import evolve_modes
+    from mfcourse.course import lecture2 as L2
     from mfcourse.interaction import PairInteraction
+    from mfcourse.quantum.fock import NBodyProblem, density_matrix_distances, ring_model
+    from mfcourse.quantum.hartree import evolve_modes
 
     t0 = time.perf_counter()
     hmf = PairInteraction.hmf()

@@ -54,8 +54,8 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from mfcourse.course.progress import time_printer
 from mfcourse.interaction import PairInteraction
-from mfcourse.progress import time_printer
 
 __all__ = [
     "PhaseGrid",

@@ -214,7 +214,7 @@ def n_occupation_states(N: int, q: int) -> int:
 @lru_cache(maxsize=64)
 def _basis(N: int, q: int):
     """The occupation-number basis, shared with the bosonic Fock space (see the note below)."""
-    from mfcourse.fock import FockSpace
+    from mfcourse.quantum.fock import FockSpace
 
     return FockSpace(N, q, max_bytes=2**62)  # chaos.MasterEquation enforces its own limit
 
@@ -702,7 +702,7 @@ def quantum_chaos_distances(
     Both :math:`j`-particle operators live on :math:`\mathrm{Sym}^j`, where the trace norm is the
     same as on the full tensor power.
     """
-    from mfcourse import fock, hartree
+    from mfcourse.quantum import fock, hartree
 
     if not isinstance(jmax, int | np.integer) or not 1 <= jmax <= N:
         raise ValueError(f"marginal order j must satisfy 1 <= j <= N = {N}, got jmax = {jmax}")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mfcourse import newton as nw
 from mfcourse import transport as tr
+from mfcourse.classical import newton as nw
 from mfcourse.interaction import PairInteraction
 
 TWO_PI = 2.0 * np.pi
@@ -270,7 +270,7 @@ def vlasov_reference(
     r"""The Vlasov solution :math:`f(t)` from ``density`` at ``times`` (semi-Lagrangian,
     :mod:`mfcourse.vlasov`, cubic B-splines, Strang splitting); returns the
     :class:`~mfcourse.vlasov.VlasovResult` (densities in ``.f``, grid in ``.grid``)."""
-    from mfcourse import vlasov
+    from mfcourse.classical import vlasov
 
     grid = vlasov.PhaseGrid(nx, nv, v_max)
     return vlasov.VlasovSolver(grid, interaction, dt).run(density, times)

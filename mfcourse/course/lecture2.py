@@ -21,7 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from mfcourse.fock import (
+from mfcourse.interaction import PairInteraction
+from mfcourse.quantum.fock import (
     ModeModel,
     NBodyProblem,
     density_matrix_distances,
@@ -34,8 +35,7 @@ from mfcourse.fock import (
     ring_state,
     trace_norm,
 )
-from mfcourse.hartree import evolve_modes
-from mfcourse.interaction import PairInteraction
+from mfcourse.quantum.hartree import evolve_modes
 
 #: The two models of the lecture.
 TWO_MODE = {"J": 1.0, "U": 1.0, "theta": 0.35}
@@ -108,7 +108,7 @@ class RateScan:
 
     def slope(self, what: str = "trace", it: int = -1, n_min: int = 0) -> float:
         """Fitted exponent p of error ~ N^p at time index ``it`` over N >= n_min."""
-        from mfcourse.plotting import fit_power_law
+        from mfcourse.course.plotting import fit_power_law
 
         sel = self.Ns >= n_min
         return fit_power_law(self.Ns[sel], getattr(self, what)[sel, it])[0]
@@ -274,8 +274,8 @@ def mean_field_explorer(t_max: float = 8.0, nt: int = 81):
     Hartree (|ψ_0|²), with sliders N, t and the interaction strength U."""
     import ipywidgets as widgets
 
-    from mfcourse.dashboard import dashboard
-    from mfcourse.plotting import ROLE, figure, label_scaling
+    from mfcourse.course.dashboard import dashboard
+    from mfcourse.course.plotting import ROLE, figure, label_scaling
 
     controls = {
         "N": widgets.SelectionSlider(
@@ -326,8 +326,8 @@ def error_rate_explorer(scans: dict[str, RateScan]):
     chosen norm, with the fitted slope and the theorem's bound for that norm."""
     import ipywidgets as widgets
 
-    from mfcourse.dashboard import ScrubFigure, dashboard
-    from mfcourse.plotting import ROLE, figure, fit_power_law, freeze_layout
+    from mfcourse.course.dashboard import ScrubFigure, dashboard
+    from mfcourse.course.plotting import ROLE, figure, fit_power_law, freeze_layout
 
     names = list(scans)
     nt = next(iter(scans.values())).times.size
@@ -399,7 +399,7 @@ def error_rate_explorer(scans: dict[str, RateScan]):
 
 def fit_slope(x, y) -> float:
     """Exponent p of the least-squares fit y ~ C x^p (:func:`mfcourse.plotting.fit_power_law`)."""
-    from mfcourse.plotting import fit_power_law
+    from mfcourse.course.plotting import fit_power_law
 
     return fit_power_law(x, y)[0]
 

@@ -61,8 +61,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numba as nb  # noqa: E402
 import numpy as np  # noqa: E402
 
+from mfcourse.course.progress import time_printer
 from mfcourse.interaction import PairInteraction  # noqa: E402
-from mfcourse.progress import time_printer
 
 __all__ = [
     "CosineMaxwellian",

@@ -58,7 +58,7 @@ import numpy as np
 import scipy.fft as sfft
 
 from mfcourse import phasespace as ps
-from mfcourse.hartree import PeriodicGrid, kinetic_phase, potential_phase
+from mfcourse.quantum.hartree import PeriodicGrid, kinetic_phase, potential_phase
 
 METHODS = ("auto", "orbitals", "matrix")
 

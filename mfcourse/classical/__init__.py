@@ -1,0 +1,6 @@
+"""The classical side of the diagram: N-body Newton and the Vlasov equation.
+
+- :mod:`mfcourse.classical.newton`: N particles in the mean-field scaling (lecture 1);
+- :mod:`mfcourse.classical.vlasov`: the Vlasov equation, semi-Lagrangian (lectures 1, 3);
+- :mod:`mfcourse.classical.dispersion`: linearised Vlasov, dispersion relations (lecture 1).
+"""
