@@ -66,14 +66,16 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def create_module(self, spec):
-        return importlib.import_module(f"{__name__}.{MOVED[spec.name.partition('.')[2]]}")
+        module = importlib.import_module(f"{__name__}.{MOVED[spec.name.partition('.')[2]]}")
+        spec.loader_state = module.__spec__  # the import system is about to overwrite it
+        return module
 
     def exec_module(self, module):
-        # The import system has just pointed ``module.__spec__`` at the alias: give the module
-        # back its real spec (``importlib.reload`` and tools that read ``__spec__`` need it).
-        real = sys.modules.get(module.__name__)
-        if real is module and module.__loader__ is not self:
-            module.__spec__ = importlib.util.find_spec(module.__name__)
+        # Give the module back its real spec (``importlib.reload`` and tools that read
+        # ``__spec__`` need it); the alias only ever names it.
+        real_spec = getattr(module.__spec__, "loader_state", None)
+        if real_spec is not None and module.__spec__.loader is self:
+            module.__spec__ = real_spec
 
 
 if not any(isinstance(f, _MovedModuleFinder) for f in sys.meta_path):
