@@ -10,10 +10,11 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8888
 PYTEST_ARGS ?=
 
-.PHONY: course test setup bench pins exercises clean help
+.PHONY: course test setup bench pins exercises site clean help
 help:
 	@echo "make course   # set up .venv and open the course in JupyterLab (overview notebook)"
 	@echo "make test     # set up .venv and run the whole test suite"
+	@echo "make site     # build the course website (executed lectures) into _build/html, offline"
 	@echo "make bench    # time the library's kernels and each notebook (not part of make test)"
 	@echo "make pins     # regenerate binder/requirements.txt from pyproject.toml"
 
@@ -48,6 +49,11 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+# The website: executed lectures, exercises and bibliography in _build/html (offline build;
+# unchanged notebooks come from the jupyter-cache in _build/.jupyter_cache).
+site: $(STAMP)
+	$(BIN)/python -m mfcourse.course.site $(SITE_ARGS)
+
 exercises: $(STAMP)
 	$(BIN)/mfcourse exercises build
 
@@ -59,4 +65,4 @@ pins:
 	rm -rf .venv-pins
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build _build *.egg-info

@@ -153,3 +153,62 @@ def test_scrub_figure_replace_swaps_recomputed_artists():
     for artist in frame.artists:
         artist.set_animated(False)
     assert np.array_equal(blitted, _decode(render_png(fig)))
+
+
+def test_static_dashboard_scrub_exports_one_frame_per_value(monkeypatch):
+    """On the website a scrub dashboard becomes an HTML slider over precomputed images."""
+    import json
+    import re
+
+    import matplotlib.pyplot as plt
+
+    from mfcourse.course import dashboard as db
+    from mfcourse.course.plotting import figure
+
+    monkeypatch.setenv(db.STATIC_ENV, "1")
+    calls = []
+
+    def update(k, colour):
+        calls.append((k, colour))
+        fig, ax = figure()
+        ax.plot([0, 1], [0, k])
+        return fig
+
+    before = set(plt.get_fignums())
+    k = widgets.IntSlider(value=2, min=0, max=4, description="k")
+    colour = widgets.Dropdown(options=["red", "blue"], value="blue")
+    out = db.dashboard(update, {"k": k, "colour": colour}, primary="k", title="T")
+    assert isinstance(out, db.StaticDashboard)
+    assert calls == [(v, "blue") for v in range(5)], "every value of k, the other control fixed"
+    assert set(plt.get_fignums()) == before, "frames' figures are closed (not shown twice)"
+    html = out._repr_html_()
+    assert 'class="mfcourse-static-dashboard mfcourse-kind-scrub"' in html
+    assert 'max="4"' in html and 'value="2"' in html, "the slider starts at the initial value"
+    frames = json.loads(re.search(r'class="mfcourse-frames">(.*?)</script>', html, re.S).group(1))
+    assert [f[0] for f in frames] == ["0", "1", "2", "3", "4"]
+    assert len({f[1] for f in frames}) == 5, "each frame is its own image"
+    assert "colour = blue" in html
+
+
+def test_static_dashboard_recompute_and_thinning(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from mfcourse.course import dashboard as db
+
+    monkeypatch.setenv(db.STATIC_ENV, "1")
+    calls = []
+
+    def update(x):
+        calls.append(x)
+        return plt.figure()
+
+    slider = widgets.FloatSlider(value=0.5, min=0.0, max=10.0, step=0.01)
+    out = db.dashboard(update, {"x": slider}, primary="x", kind="recompute")
+    assert calls == [0.5], "a recompute dashboard is drawn once, for its initial values"
+    assert "launch the notebook" in out._repr_html_()
+    assert "mfcourse-static-slider" not in out._repr_html_()
+    values = db.primary_values(slider)
+    assert len(values) <= db.STATIC_MAX_FRAMES + 1 and 0.5 in values
+    assert values[0] == 0.0 and values[-1] == 10.0
+    with pytest.raises(ValueError, match="max_frames"):
+        db.primary_values(slider, max_frames=1)

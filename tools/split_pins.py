@@ -12,6 +12,37 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_ONLY = {"ruff", "pytest-timeout", "playwright", "greenlet", "pyee"}
+# The website (issue #20): Sphinx, MyST-NB, the book theme, MathJax, and what they pull in.
+TEST_ONLY |= {
+    "accessible-pygments",
+    "alabaster",
+    "click",
+    "django-static-mathjax",
+    "docutils",
+    "imagesize",
+    "importlib-metadata",
+    "jupyter-cache",
+    "lazy-importer",
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "mdurl",
+    "myst-nb",
+    "myst-parser",
+    "pydata-sphinx-theme",
+    "roman-numerals",
+    "snowballstemmer",
+    "sphinx",
+    "sphinx-book-theme",
+    "sphinxcontrib-applehelp",
+    "sphinxcontrib-devhelp",
+    "sphinxcontrib-htmlhelp",
+    "sphinxcontrib-jsmath",
+    "sphinxcontrib-qthelp",
+    "sphinxcontrib-serializinghtml",
+    "sqlalchemy",
+    "tabulate",
+    "zipp",
+}
 
 HEADER_BINDER = """\
 # Exact pins of the course environment (Python 3.11). Binder builds from this file and

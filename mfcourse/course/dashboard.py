@@ -10,10 +10,21 @@ errors shown in the figure's place rather than lost) and can be found by the bro
 * the primary control (the one a test moves) carries ``mfcourse-primary``;
 * the figure's output area carries ``mfcourse-figure``;
 * the status line carries ``mfcourse-status`` and reads ``computing…`` while a redraw runs.
+
+**Static pages.** When the environment variable :data:`STATIC_ENV` is set (the course website
+sets it while it executes the lectures, see :mod:`mfcourse.course.site`), :func:`dashboard`
+returns a :class:`StaticDashboard` instead of widgets: a scrub dashboard is rendered frame by frame
+along its primary control (the other controls at their initial values) into an HTML slider over
+images that works without a kernel; a recompute dashboard shows its figure for the initial values
+and invites the reader to launch the notebook. No lecture's ``update`` needs to know about it.
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
+import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -21,6 +32,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 KINDS = ("scrub", "recompute")
+
+#: Environment variable that turns dashboards into static HTML (set by the website build).
+STATIC_ENV = "MFCOURSE_STATIC_DASHBOARDS"
+#: At most this many frames of a scrub dashboard are exported to a static page.
+STATIC_MAX_FRAMES = 30
 
 
 def render_png(fig, dpi: float | None = None) -> bytes:
@@ -151,6 +167,8 @@ def dashboard(
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     if primary not in controls:
         raise ValueError(f"primary={primary!r} is not one of the controls {sorted(controls)}")
+    if os.environ.get(STATIC_ENV):
+        return StaticDashboard(update, controls, primary=primary, kind=kind, title=title)
 
     out = widgets.Output()
     out.add_class("mfcourse-figure")
@@ -192,3 +210,121 @@ def dashboard(
     box.add_class(f"mfcourse-kind-{kind}")
     redraw()
     return box
+
+
+def _frame_png(result) -> bytes | None:
+    """PNG bytes of what a dashboard's ``update`` returned (a Figure or a ScrubFigure)."""
+    import matplotlib.pyplot as plt
+
+    if isinstance(result, ScrubFigure):
+        return result.png()
+    if result is None:
+        return None
+    png = render_png(result)
+    plt.close(result)
+    return png
+
+
+def primary_values(control, max_frames: int = STATIC_MAX_FRAMES) -> list:
+    """The values a static page offers for a control: all of its options, or its slider range,
+    thinned evenly to at most ``max_frames`` values that always include the initial value."""
+    if max_frames < 2:
+        raise ValueError(f"max_frames must be >= 2, got {max_frames}")
+    options = getattr(control, "options", None)
+    if options is not None:
+        values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
+    elif all(hasattr(control, a) for a in ("min", "max", "step")):
+        lo, hi, step = control.min, control.max, control.step
+        count = int(round((hi - lo) / step)) + 1 if step else 1
+        values = [lo + k * step for k in range(count)]
+        if isinstance(control.value, int):
+            values = [int(round(v)) for v in values]
+    else:
+        return [control.value]
+    if len(values) > max_frames:
+        keep = np.unique(np.round(np.linspace(0, len(values) - 1, max_frames)).astype(int))
+        values = [values[k] for k in keep]
+    if control.value not in values:
+        values = sorted([*values, control.value])
+    return values
+
+
+class StaticDashboard:
+    """A dashboard rendered for a page without a kernel (see the module's docstring).
+
+    ``frames`` holds ``(label, png_bytes)`` pairs along the primary control; the HTML is a range
+    input that swaps the image (no script library, a few lines of inline JavaScript), carrying
+    the CSS classes ``mfcourse-static-dashboard`` and ``mfcourse-kind-<kind>``.
+    """
+
+    def __init__(self, update, controls, *, primary, kind, title=None):
+        self.kind, self.title, self.primary = kind, title, primary
+        defaults = {name: w.value for name, w in controls.items()}
+        control = controls[primary]
+        values = primary_values(control) if kind == "scrub" else [defaults[primary]]
+        self.description = getattr(control, "description", "") or primary
+        self.frames = []
+        import matplotlib.pyplot as plt
+
+        before = set(plt.get_fignums())
+        try:
+            for value in values:
+                png = _frame_png(update(**{**defaults, primary: value}))
+                if png is not None:
+                    self.frames.append((_label(control, value), png))
+        finally:  # figures built for the frames must not be shown again below the dashboard
+            for num in set(plt.get_fignums()) - before:
+                plt.close(num)
+        self.start = next(
+            (k for k, v in enumerate(values) if v == defaults[primary] and k < len(self.frames)),
+            0,
+        )
+        self.fixed = {n: v for n, v in defaults.items() if n != primary}
+
+    def _repr_html_(self) -> str:
+        if not self.frames:
+            return "<p><i>This explorer draws only in a live notebook: launch it to play.</i></p>"
+        data = [[lab, base64.b64encode(png).decode("ascii")] for lab, png in self.frames]
+        label, first = data[self.start]
+        head = f"<p><b>{html.escape(self.title)}</b></p>" if self.title else ""
+        img = (
+            f'<img class="mfcourse-static-figure" alt="figure" src="data:image/png;base64,{first}">'
+        )
+        if self.kind == "scrub" and len(data) > 1:
+            js = (
+                "var d=this.closest('.mfcourse-static-dashboard');"
+                "d._f=d._f||JSON.parse(d.querySelector('script.mfcourse-frames').textContent);"
+                "var f=d._f[this.value];"
+                "d.querySelector('.mfcourse-static-figure').src='data:image/png;base64,'+f[1];"
+                "d.querySelector('.mfcourse-static-readout').textContent=f[0];"
+            )
+            control = (
+                f"<label>{html.escape(self.description)} "
+                f'<input type="range" class="mfcourse-static-slider" style="width:22em" min="0" '
+                f'max="{len(data) - 1}" step="1" value="{self.start}" oninput="{js}"> '
+                f'<span class="mfcourse-static-readout">{html.escape(label)}</span></label>'
+                '<script type="application/json" class="mfcourse-frames">'
+                + json.dumps(data).replace("</", "<\\/")
+                + "</script>"
+            )
+            note = "precomputed frames; launch the notebook to move every control"
+        else:
+            control = ""
+            note = "computed for the initial values; launch the notebook to play with the controls"
+        fixed = ", ".join(f"{k} = {_label(None, v)}" for k, v in self.fixed.items())
+        note += f" (fixed: {html.escape(fixed)})" if fixed else ""
+        return (
+            f'<div class="mfcourse-static-dashboard mfcourse-kind-{self.kind}">{head}{control}'
+            f"<div>{img}</div><p><small><i>{note}.</i></small></p></div>"
+        )
+
+
+def _label(control, value) -> str:
+    options = getattr(control, "options", None) if control is not None else None
+    if options is not None:
+        for o in options:
+            if isinstance(o, tuple) and len(o) == 2 and o[1] == value:
+                return str(o[0])
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
