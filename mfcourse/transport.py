@@ -56,6 +56,10 @@ METRICS = ("l1", "euclidean")
 #: Default iteration cap for the network simplex: large enough that the lecture's problems
 #: (up to ~2000 × 4096) converge; a non-converged solve raises rather than returning a bound.
 NUM_ITER_MAX = 100_000_000
+#: Largest dense cost matrix (entries n*m) the exact solvers accept: 2.5e7 doubles = 200 MB, a
+#: network simplex of minutes. Beyond it use :func:`w1_to_grid` (a sparse min-cost flow),
+#: :func:`wasserstein_1d` (sorting), or the labelled approximations.
+MAX_COST_ENTRIES = 25_000_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,7 +113,22 @@ def _check_metric(metric: str) -> str:
 
 
 def _periodic_mask(periodic, d: int) -> np.ndarray:
-    """Boolean mask of the periodic coordinates among ``d`` (indices or booleans)."""
+    """Boolean mask of the periodic coordinates among ``d`` (a sequence of indices).
+
+    ``None`` (the default of every public function) means "not said": on the line (``d = 1``)
+    that is the real line, as in :func:`wasserstein_1d`; in two or more dimensions the caller
+    must say which coordinates are periodic — phase space :math:`\mathbb{T}\times\mathbb{R}` is
+    ``periodic=(0,)``, :math:`\mathbb{R}^d` is ``periodic=()`` — rather than have one guessed.
+    """
+    if periodic is None:
+        if d == 1:
+            return np.zeros(1, dtype=bool)
+        raise ValueError(
+            f"points in {d} dimensions: say which coordinates are periodic, e.g. periodic=(0,) "
+            "for phase space T x R (position on the circle) or periodic=() for R^d"
+        )
+    if isinstance(periodic, (str, bytes)) or not hasattr(periodic, "__iter__"):
+        raise ValueError(f"periodic must be a sequence of coordinate indices, got {periodic!r}")
     mask = np.zeros(d, dtype=bool)
     for i in periodic:
         if not (0 <= int(i) < d):
@@ -136,13 +155,14 @@ def cost_matrix(
     *,
     p: float = 1,
     metric: str = "l1",
-    periodic: Sequence[int] = (0,),
+    periodic: Sequence[int] | None = None,
     period: float = TWO_PI,
 ) -> np.ndarray:
     r"""The matrix :math:`C_{ij} = d(P_i, Q_j)^p`.
 
-    ``periodic`` lists the coordinates measured on the circle of length ``period`` (default: the
-    first, the position on :math:`\mathbb{T}`); the others are Euclidean. Note that, unlike
+    ``periodic`` lists the coordinates measured on the circle of length ``period`` (``(0,)`` for
+    the position on :math:`\mathbb{T}`); the others are Euclidean. It must be given for points in
+    two or more dimensions; one-dimensional points default to the line. Note that, unlike
     :func:`ot.dist` (squared Euclidean by default), this is :math:`d^p` for the chosen metric.
     """
     P = _as_points(P, "P")
@@ -154,6 +174,15 @@ def cost_matrix(
     p = _check_p(p)
     metric = _check_metric(metric)
     mask = _periodic_mask(periodic, P.shape[1])
+    if not (np.isfinite(period) and period > 0) and mask.any():
+        raise ValueError(f"period must be a finite number > 0, got {period!r}")
+    entries = P.shape[0] * Q.shape[0]
+    if entries > MAX_COST_ENTRIES:
+        raise ValueError(
+            f"{P.shape[0]} x {Q.shape[0]} points need a dense cost matrix of {entries:.3g} "
+            f"entries ({entries * 8 / 2**30:.2g} GiB, a simplex of hours); the limit is "
+            f"{MAX_COST_ENTRIES:.3g} entries: use w1_to_grid, wasserstein_1d or an approximation"
+        )
     C = np.zeros((P.shape[0], Q.shape[0]))
     D = np.empty_like(C)
     for k in range(P.shape[1]):
@@ -204,7 +233,7 @@ def wasserstein(
     *,
     p: float = 1,
     metric: str = "l1",
-    periodic: Sequence[int] = (0,),
+    periodic: Sequence[int] | None = None,
     period: float = TWO_PI,
     num_iter_max: int = NUM_ITER_MAX,
 ) -> float:
@@ -213,7 +242,8 @@ def wasserstein(
 
     Solves the linear program :math:`\min_\pi \sum_{ij}\pi_{ij}C_{ij}` over couplings with the
     network simplex (:func:`ot.emd2`), :math:`C_{ij} = d(P_i,Q_j)^p` from :func:`cost_matrix`
-    (periodic coordinates ``periodic``, default the position on :math:`\mathbb{T}`), and returns
+    (periodic coordinates ``periodic``: ``(0,)`` for phase space :math:`\mathbb{T}\times\mathbb{R}`,
+    ``()`` for :math:`\mathbb{R}^d`; required in two or more dimensions, the line otherwise), and returns
     :math:`(\min)^{1/p}`. ``a``/``b`` default to uniform weights (empirical measures).
 
     Raises ``ValueError`` on bad input (NaN, negative weights, weights not summing to 1,
@@ -246,7 +276,7 @@ def optimal_plan(
     *,
     p: float = 1,
     metric: str = "l1",
-    periodic: Sequence[int] = (0,),
+    periodic: Sequence[int] | None = None,
     period: float = TWO_PI,
     num_iter_max: int = NUM_ITER_MAX,
 ):
@@ -271,7 +301,7 @@ def kantorovich_rubinstein(
     b=None,
     *,
     metric: str = "l1",
-    periodic: Sequence[int] = (0,),
+    periodic: Sequence[int] | None = None,
     period: float = TWO_PI,
     num_iter_max: int = NUM_ITER_MAX,
 ) -> dict:
@@ -658,7 +688,7 @@ def sinkhorn_w_approx(
     p: float = 1,
     reg: float = 0.05,
     metric: str = "l1",
-    periodic: Sequence[int] = (0,),
+    periodic: Sequence[int] | None = None,
     period: float = TWO_PI,
     num_iter_max: int = 10_000,
 ) -> float:

@@ -77,9 +77,9 @@ def test_equal_size_uniform_w1_is_an_assignment():
     rng = np.random.default_rng(7)
     P = np.column_stack([rng.uniform(-np.pi, np.pi, 60), rng.normal(size=60)])
     Q = np.column_stack([rng.uniform(-np.pi, np.pi, 60), rng.normal(size=60)])
-    C = tr.cost_matrix(P, Q)
+    C = tr.cost_matrix(P, Q, periodic=(0,))
     r, c = linear_sum_assignment(C)
-    assert tr.w1(P, Q) == pytest.approx(C[r, c].mean(), rel=1e-10)
+    assert tr.w1(P, Q, periodic=(0,)) == pytest.approx(C[r, c].mean(), rel=1e-10)
 
 
 # ----------------------------------------------------------------------------- periodic metric
@@ -95,9 +95,9 @@ def test_torus_distance_wraps():
 def test_wraparound_diracs():
     # two Diracs near ±pi are close on the torus, far on the line
     P, Q = [[np.pi - 0.05, 0.0]], [[-np.pi + 0.05, 0.2]]
-    assert tr.w1(P, Q) == pytest.approx(0.1 + 0.2)
+    assert tr.w1(P, Q, periodic=(0,)) == pytest.approx(0.1 + 0.2)
     assert tr.w1(P, Q, periodic=()) == pytest.approx(TWO_PI - 0.1 + 0.2)
-    assert tr.w2(P, Q, metric="euclidean") == pytest.approx(np.hypot(0.1, 0.2))
+    assert tr.w2(P, Q, metric="euclidean", periodic=(0,)) == pytest.approx(np.hypot(0.1, 0.2))
 
 
 @pytest.mark.parametrize("shift", [0.3, np.pi, 2.9, -5.0])
@@ -105,23 +105,23 @@ def test_translation_invariance_on_torus(shift):
     rng = np.random.default_rng(9)
     P = np.column_stack([rng.uniform(-np.pi, np.pi, 50), rng.normal(size=50)])
     Q = np.column_stack([rng.uniform(-np.pi, np.pi, 70), rng.normal(size=70)])
-    base = tr.w1(P, Q)
+    base = tr.w1(P, Q, periodic=(0,))
     s = np.array([shift, 0.0])
     wrap = np.array([TWO_PI, 0.0])
-    assert tr.w1(P + s, Q + s) == pytest.approx(base, rel=1e-10)
+    assert tr.w1(P + s, Q + s, periodic=(0,)) == pytest.approx(base, rel=1e-10)
     # representatives of the same torus points give the same distance
-    assert tr.w1(P + wrap, Q - 3 * wrap) == pytest.approx(base, rel=1e-10)
+    assert tr.w1(P + wrap, Q - 3 * wrap, periodic=(0,)) == pytest.approx(base, rel=1e-10)
     # wrapping the shifted points back into [-pi, pi) changes nothing on the torus
     Pw = (P + s + np.pi) % TWO_PI - np.pi
     Qw = (Q + s + np.pi) % TWO_PI - np.pi
-    assert tr.w1(Pw, Qw) == pytest.approx(base, rel=1e-10)
+    assert tr.w1(Pw, Qw, periodic=(0,)) == pytest.approx(base, rel=1e-10)
 
 
 def test_uniform_on_circle_vs_dirac_is_pi_over_2():
     # W1(uniform on T, delta_0) = E d_T(X, 0) = pi/2 ; grid of n points approximates it exactly
     n = 400
     x = -np.pi + (np.arange(n) + 0.5) * TWO_PI / n
-    got = tr.w1(x, [0.0])
+    got = tr.w1(x, [0.0], periodic=(0,))
     assert got == pytest.approx(np.mean(tr.torus_distance(x, 0.0)), rel=1e-12)
     assert got == pytest.approx(np.pi / 2, rel=1e-4)
 
@@ -132,20 +132,20 @@ def test_optimal_plan_is_a_coupling_and_attains_cost():
     P, Q = rng.normal(size=(8, 2)), rng.normal(size=(11, 2))
     b = rng.random(11)
     b /= b.sum()
-    w, G = tr.optimal_plan(P, Q, None, b)
+    w, G = tr.optimal_plan(P, Q, None, b, periodic=(0,))
     assert np.allclose(G.sum(1), 1 / 8) and np.allclose(G.sum(0), b)
     assert np.all(G >= -1e-15)
-    assert w == pytest.approx(tr.w1(P, Q, None, b), rel=1e-12)
-    assert w == pytest.approx(np.sum(G * tr.cost_matrix(P, Q)), rel=1e-12)
+    assert w == pytest.approx(tr.w1(P, Q, None, b, periodic=(0,)), rel=1e-12)
+    assert w == pytest.approx(np.sum(G * tr.cost_matrix(P, Q, periodic=(0,))), rel=1e-12)
 
 
 def test_kantorovich_rubinstein_dual_equals_primal_with_1_lipschitz_potential():
     rng = np.random.default_rng(11)
     P = np.column_stack([rng.uniform(-np.pi, np.pi, 25), rng.normal(size=25)])
     Q = np.column_stack([rng.uniform(-1, 1, 30), rng.normal(0.5, 0.3, size=30)])
-    kr = tr.kantorovich_rubinstein(P, Q)
+    kr = tr.kantorovich_rubinstein(P, Q, periodic=(0,))
     assert kr["dual"] == pytest.approx(kr["primal"], rel=1e-9)
-    assert kr["primal"] == pytest.approx(tr.w1(P, Q), rel=1e-12)
+    assert kr["primal"] == pytest.approx(tr.w1(P, Q, periodic=(0,)), rel=1e-12)
     assert kr["lipschitz"] <= 1 + 1e-9
 
 
@@ -195,11 +195,13 @@ def test_grid_measure_and_w1_to_grid_against_its_own_atoms():
     Q, b = tr.grid_measure(f, x, v)
     assert b.sum() == pytest.approx(1.0) and Q.shape == (f.size, 2)
     # the grid measure against itself: 0; against the same atoms with weights, the general solver
-    assert tr.wasserstein(Q, Q, b, b) == pytest.approx(0.0, abs=1e-12)
+    assert tr.wasserstein(Q, Q, b, b, periodic=(0,)) == pytest.approx(0.0, abs=1e-12)
     rng = np.random.default_rng(13)
     idx = rng.choice(len(b), size=200, p=b)
     pts = Q[idx] + rng.normal(scale=0.01, size=(200, 2))
-    assert tr.w1_to_grid(pts, f, x, v) == pytest.approx(tr.w1(pts, Q, None, b), rel=1e-12)
+    assert tr.w1_to_grid(pts, f, x, v) == pytest.approx(
+        tr.w1(pts, Q, None, b, periodic=(0,)), rel=1e-12
+    )
 
 
 def test_w1_to_grid_converges_to_continuous_reference_in_1d_marginal():
@@ -224,7 +226,7 @@ def test_coarsen_grid_preserves_mass_and_is_close():
     )
     Q, b = tr.grid_measure(f, x, v)
     Qc, bc = tr.grid_measure(fc, xc, vc)
-    assert tr.w1(Q, Qc, b, bc) <= tr.grid_quantization_bound(xc, vc)
+    assert tr.w1(Q, Qc, b, bc, periodic=(0,)) <= tr.grid_quantization_bound(xc, vc)
     with pytest.raises(ValueError, match="dividing"):
         tr.coarsen_grid(f, x, v, 3, 1)
 
@@ -272,8 +274,8 @@ def test_sliced_is_below_exact_and_sinkhorn_above():
     P, Q = rng.normal(size=(60, 2)), rng.normal(size=(60, 2)) * [1.5, 0.5] + 0.3
     exact2 = tr.w2(P, Q, metric="euclidean", periodic=())
     assert tr.sliced_wasserstein_approx(P, Q, p=2) <= exact2 + 1e-12
-    exact1 = tr.w1(P, Q)
-    s = tr.sinkhorn_w_approx(P, Q, reg=0.01)
+    exact1 = tr.w1(P, Q, periodic=(0,))
+    s = tr.sinkhorn_w_approx(P, Q, reg=0.01, periodic=(0,))
     assert exact1 - 1e-9 <= s <= 1.1 * exact1
 
 
@@ -293,14 +295,14 @@ def test_bad_input_raises_value_error(kwargs, match):
     P = np.zeros((3, 2))
     Q = np.ones((4, 2))
     with pytest.raises(ValueError, match=match):
-        tr.wasserstein(P, Q, **kwargs)
+        tr.wasserstein(P, Q, periodic=(0,), **kwargs)
 
 
 def test_bad_points_and_densities():
     with pytest.raises(ValueError, match="NaN"):
-        tr.w1([[0.0, np.nan]], [[0.0, 0.0]])
+        tr.w1([[0.0, np.nan]], [[0.0, 0.0]], periodic=(0,))
     with pytest.raises(ValueError, match="dimension"):
-        tr.w1(np.zeros((3, 2)), np.zeros((3, 3)))
+        tr.w1(np.zeros((3, 2)), np.zeros((3, 3)), periodic=())
     with pytest.raises(ValueError, match="shape"):
         tr.wasserstein_1d(np.zeros((3, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="sum"):
@@ -322,4 +324,33 @@ def test_non_converged_simplex_raises():
     rng = np.random.default_rng(16)
     P, Q = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
     with pytest.raises(RuntimeError, match="num_iter_max"):
-        tr.w1(P, Q, num_iter_max=3)
+        tr.w1(P, Q, periodic=(0,), num_iter_max=3)
+
+
+# ----------------------------------------------------------------------------- explicit domains
+def test_one_dimensional_samples_are_on_the_line_and_agree_with_sorting():
+    """Issue #19: 1-D samples were measured on a circle by default (0.718 instead of 1.197)."""
+    rng = np.random.default_rng(19)
+    x, y = rng.normal(size=300), rng.normal(1.2, 1.0, size=200)
+    assert tr.w1(x, y) == pytest.approx(tr.wasserstein_1d(x, y), rel=1e-10)
+    assert tr.w2(x, y) == pytest.approx(tr.wasserstein_1d(x, y, p=2), rel=1e-10)
+    assert tr.w1(x, y, periodic=(0,)) < tr.w1(x, y), "the circle is a different space"
+
+
+def test_periodicity_must_be_said_in_two_dimensions():
+    P, Q = np.zeros((3, 2)), np.ones((4, 2))
+    for call in (tr.w1, tr.w2, tr.wasserstein, tr.optimal_plan, tr.kantorovich_rubinstein):
+        with pytest.raises(ValueError, match=r"periodic=\(0,\) for phase space"):
+            call(P, Q)
+    with pytest.raises(ValueError, match="periodic"):
+        tr.cost_matrix(P, Q)
+    with pytest.raises(ValueError, match="sequence of coordinate indices"):
+        tr.w1(P, Q, periodic=0)
+    with pytest.raises(ValueError, match="out of range"):
+        tr.w1(P, Q, periodic=(2,))
+
+
+def test_oversized_problems_are_refused_before_allocating():
+    big = np.zeros((20_000, 2))
+    with pytest.raises(ValueError, match=r"limit is 2.5e\+07 entries"):
+        tr.w2(big, big, periodic=(0,))

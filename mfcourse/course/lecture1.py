@@ -168,7 +168,7 @@ def empirical_w1_rate(
             if t > 0:
                 traj = nw.simulate(x, v, interaction, [t], dt)
                 x, v = traj.x[-1], traj.v[-1]
-            vals.append(tr.w1(_points(x, v), _points(y, w)))
+            vals.append(tr.w1(_points(x, v), _points(y, w), periodic=(0,)))
         vals = np.array(vals)
         samples.append(vals)
         means.append(vals.mean())
