@@ -40,6 +40,7 @@ Transforms (seed 002 §3.2.3–3.2.4, seed 001 (38)–(43)):
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import scipy.fft as sfft
@@ -51,6 +52,12 @@ from mfcourse.transport import w2
 COHERENT_FIT = 6.0
 #: Gaussian tails below exp(-BAND_EXPONENT) are dropped in the banded (Husimi/Töplitz) sums.
 BAND_EXPONENT = 40.0
+#: Largest working set of a phase-space transform on an n-point grid (about eight complex n x n
+#: arrays, 128 n^2 bytes): 4 GiB, i.e. n <= 5792. Larger grids are refused before allocating.
+MAX_TRANSFORM_BYTES = 4 * 2**30
+#: Relative Hilbert–Schmidt weight of a state's coherences beyond half the box above which
+#: :func:`wigner` reports that the box is too small for a state that is not periodic.
+FAR_COHERENCE_TOL = 1e-8
 
 
 # --------------------------------------------------------------------------- validation
@@ -124,6 +131,10 @@ def as_density_matrix(state, dx: float, *, check: bool = True, rtol: float = 1e-
     """
     a = np.asarray(state)
     if a.ndim == 1:
+        if not np.all(np.isfinite(a)):
+            raise ValueError("state: the wave function contains non-finite values (NaN or inf)")
+        if not np.any(a):
+            raise ValueError("state: the wave function is zero; a state needs positive norm")
         return np.outer(a, a.conj())
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError(f"a state is a wave function (n,) or a kernel (n, n), got {a.shape}")
@@ -156,6 +167,13 @@ def as_density_matrix(state, dx: float, *, check: bool = True, rtol: float = 1e-
 def _grid_and_kernel(state, x, eps, check: bool):
     """Checked grid ``(x, dx, L)``, ``eps`` as a float, and the state's kernel on that grid."""
     x, dx, L = check_grid(x, eps)
+    need = 128 * x.size**2
+    if need > MAX_TRANSFORM_BYTES:
+        n_max = math.isqrt(MAX_TRANSFORM_BYTES // 128)
+        raise ValueError(
+            f"x: a phase-space transform on n={x.size} points needs about {need / 2**30:.3g} GiB "
+            f"(128 n^2 bytes); the limit is {MAX_TRANSFORM_BYTES / 2**30:g} GiB, n <= {n_max}"
+        )
     r = as_density_matrix(state, dx, check=check)
     if r.shape != (x.size, x.size):
         raise ValueError(f"state has shape {r.shape}, the grid has n={x.size} points")
@@ -198,7 +216,26 @@ def momentum_grid(x, eps: float) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- Wigner
-def wigner(state, x, eps: float, *, check: bool = True):
+def far_coherence(r, dx: float) -> tuple[float, float]:
+    r"""How much of a kernel lives at separations beyond half the box, and how far it reaches.
+
+    Returns ``(weight, extent)``: the share of :math:`\sum|r_{ab}|^2` carried by pairs with
+    :math:`|a-b| > n/2` (linear, not circular, index distance), and the largest separation
+    :math:`|x_a - x_b|` with :math:`|r_{ab}|^2` above :data:`FAR_COHERENCE_TOL` times its maximum.
+    A state confined to the box needs ``weight == 0``, i.e. a box longer than ``2 * extent``.
+    """
+    r = np.asarray(r)
+    n = r.shape[0]
+    mod2 = np.abs(r) ** 2
+    total = float(mod2.sum()) or 1.0
+    dist = np.abs(np.arange(n)[:, None] - np.arange(n)[None, :])
+    weight = float(mod2[dist > n / 2].sum()) / total
+    above = mod2 > FAR_COHERENCE_TOL * float(mod2.max(initial=0.0))
+    extent = float(dist[above].max(initial=0)) * dx
+    return weight, extent
+
+
+def wigner(state, x, eps: float, *, check: bool = True, periodic: bool | None = None):
     r"""Wigner transform :math:`W_\varepsilon[R](x_j, \xi_k)` of a wave function or a kernel.
 
     Seed 002 §3.2.3:
@@ -215,8 +252,26 @@ def wigner(state, x, eps: float, *, check: bool = True):
     Returns ``(xi, W)``: ``xi`` (length ``2n``, spacing :math:`\pi\varepsilon/L`) and ``W`` of
     shape ``(n, 2n)`` with ``W[j, k]`` at :math:`(x_j, \xi_k)`; :math:`\sum W\,dx\,d\xi =
     \operatorname{tr}R`, :math:`\sum_k W\,d\xi = r(x, x)`.
+
+    ``periodic`` says what the grid is. ``True``: the state lives on the circle of length
+    :math:`L` and the shorter arc is the right separation. ``False``: the state lives in the box,
+    and coherences beyond :math:`L/2` (which the shorter-arc rule would misread) raise
+    ``ValueError`` with the box length needed. ``None`` (default): the same check, reported as a
+    ``RuntimeWarning`` (a state confined to less than half the box passes silently either way).
     """
     x, dx, L, eps, r = _grid_and_kernel(state, x, eps, check)
+    if periodic is not True:
+        weight, extent = far_coherence(r, dx)
+        if weight > FAR_COHERENCE_TOL:
+            msg = (
+                f"state: {weight:.2g} of its coherence (Hilbert-Schmidt weight) is at separations "
+                f"beyond half the box L/2 = {L / 2:.4g}, which the Wigner transform on this grid "
+                f"would read across the boundary: use a box of length >= {2 * extent + 2 * dx:.4g}"
+                " (or periodic=True if the state lives on the circle)"
+            )
+            if periodic is False:
+                raise ValueError(msg)
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
     n = x.size
     k = 2 * math.pi * sfft.fftfreq(n, dx)
     half = np.exp(0.5j * k * dx)

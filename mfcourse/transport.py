@@ -113,7 +113,7 @@ def _check_metric(metric: str) -> str:
 
 
 def _periodic_mask(periodic, d: int) -> np.ndarray:
-    """Boolean mask of the periodic coordinates among ``d`` (a sequence of indices).
+    r"""Boolean mask of the periodic coordinates among ``d`` (a sequence of indices).
 
     ``None`` (the default of every public function) means "not said": on the line (``d = 1``)
     that is the real line, as in :func:`wasserstein_1d`; in two or more dimensions the caller

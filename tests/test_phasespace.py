@@ -312,3 +312,43 @@ def test_bad_symbols_and_constants():
         ps.theorem35_bound(1.0, 0.1, lip_grad=1.0, sup_grad=1.0, n_particles=1)
     with pytest.raises(ValueError, match="uniform"):
         ps.wigner(np.ones(64), np.sort(np.random.default_rng(1).random(64)) * 6, 0.1)
+
+
+# ----------------------------------------------------------------------------- issue #19
+def test_wigner_reports_states_wider_than_half_the_box():
+    """A state whose coherences reach beyond L/2 was silently mangled by the shorter-arc rule."""
+    import warnings
+
+    eps = 0.05
+    x = np.linspace(-2.0, 2.0, 256, endpoint=False)  # a box of length 4
+    wide = np.exp(-(x**2) / (2 * 0.9**2)) + 0j  # a packet of width 0.9: coherent over ~4
+    with pytest.warns(RuntimeWarning, match=r"use a box of length >= "):
+        ps.wigner(wide, x, eps)
+    with pytest.raises(ValueError, match=r"beyond half the box"):
+        ps.wigner(wide, x, eps, periodic=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ps.wigner(wide, x, eps, periodic=True)  # a state on the circle: the shorter arc is right
+        # in a box twice as long (same spacing) the same packet is fine and W is its closed form
+        x2 = np.linspace(-6.0, 6.0, 768, endpoint=False)
+        psi = np.exp(-(x2**2) / (2 * 0.9**2)) / (np.pi * 0.9**2) ** 0.25
+        xi, w = ps.wigner(psi, x2, eps)
+    s2 = 0.9**2 / 2  # position variance of |psi|^2; momentum variance eps^2 / (4 s2)
+    exact = np.exp(-(x2[:, None] ** 2) / (2 * s2) - xi[None, :] ** 2 / (2 * eps**2 / (4 * s2)))
+    exact /= 2 * np.pi * np.sqrt(s2 * eps**2 / (4 * s2))
+    assert np.max(np.abs(w - exact)) < 1e-4 * np.max(exact), "the packet's Wigner function"
+
+
+def test_transforms_refuse_bad_values_and_oversize_grids():
+    x = np.linspace(-np.pi, np.pi, 64, endpoint=False)
+    psi = np.exp(-(x**2)) + 0j
+    psi[3] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        ps.wigner(psi, x, 0.1)
+    with pytest.raises(ValueError, match="zero"):
+        ps.wigner(np.zeros(64, dtype=complex), x, 0.1)
+    big = np.linspace(-np.pi, np.pi, 200_000, endpoint=False)
+    with pytest.raises(ValueError, match=r"GiB .* the limit is 4 GiB, n <= 5792"):
+        ps.wigner(np.ones(200_000, dtype=complex), big, 0.1)
+    with pytest.raises(ValueError, match="limit is 4 GiB"):
+        ps.husimi(np.ones(200_000, dtype=complex), big, 0.1)

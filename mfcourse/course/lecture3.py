@@ -80,7 +80,7 @@ def toeplitz_hartree(
     for i in range(n_save):
         p, q = ps.husimi(run.kernel(i), x, eps, check=False)
         husimi.append(np.clip(q, 0, None))
-        xi, w = ps.wigner(run.kernel(i), x, eps, check=False)
+        xi, w = ps.wigner(run.kernel(i), x, eps, check=False, periodic=True)
         wigner.append(w)
     return SemiclassicalRun(eps, x, p, run.times, husimi, run, state.rank, xi, wigner)
 
@@ -338,7 +338,7 @@ def wkb_study(
             rows.append(u)
             err[i, it] = float(np.max(np.abs(u[sel] - uc[it, sel])))
             if it == times.size - 1 or display_v is not None:
-                xi, w = ps.wigner(psi, x, eps, check=False)
+                xi, w = ps.wigner(psi, x, eps, check=False, periodic=True)
                 if it == times.size - 1:
                     wig[float(eps)] = (xi, w)
                 if display_v is not None:
