@@ -242,9 +242,10 @@ def wasserstein(
 
     Solves the linear program :math:`\min_\pi \sum_{ij}\pi_{ij}C_{ij}` over couplings with the
     network simplex (:func:`ot.emd2`), :math:`C_{ij} = d(P_i,Q_j)^p` from :func:`cost_matrix`
-    (periodic coordinates ``periodic``: ``(0,)`` for phase space :math:`\mathbb{T}\times\mathbb{R}`,
-    ``()`` for :math:`\mathbb{R}^d`; required in two or more dimensions, the line otherwise), and returns
-    :math:`(\min)^{1/p}`. ``a``/``b`` default to uniform weights (empirical measures).
+    (periodic coordinates ``periodic``: ``(0,)`` for phase space
+    :math:`\mathbb{T}\times\mathbb{R}`, ``()`` for :math:`\mathbb{R}^d`; required in two or more
+    dimensions, the line otherwise), and returns :math:`(\min)^{1/p}`. ``a``/``b`` default to
+    uniform weights (empirical measures).
 
     Raises ``ValueError`` on bad input (NaN, negative weights, weights not summing to 1,
     mismatched shapes) and ``RuntimeError`` if the simplex stops before optimality.
