@@ -298,3 +298,15 @@ def test_quantum_distances_vanish_for_product_dynamics_and_decay_like_one_over_N
     assert np.all(d[200] <= 2 + 1e-12)
     with pytest.raises(ValueError, match="1 <= j <= N = 10"):
         chaos.quantum_chaos_distances(model, 10, psi0, times, jmax=11)
+
+
+def test_nan_inputs_are_refused():
+    """Issue #19: MasterEquation.iid accepted NaN and returned NaN arrays."""
+    W = chaos.discrete_kac_kernel([0.0, 1.0, 2.0])
+    me = chaos.MasterEquation(W, 6)
+    with pytest.raises(ValueError, match="finite"):
+        me.iid([np.nan, 0.5, 0.5])
+    with pytest.raises(ValueError, match="finite"):
+        me.evolve(me.iid([0.2, 0.3, 0.5]), [0.0, np.nan])
+    with pytest.raises(ValueError, match="finite"):
+        chaos.kinetic_solution(W, [0.2, 0.3, 0.5], [0.0, np.inf])

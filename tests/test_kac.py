@@ -159,7 +159,7 @@ def test_influence_sets_give_j_squared_over_N():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="lambda must be finite and > 0"):
+    with pytest.raises(ValueError, match="lam must be finite and > 0"):
         kac.bkw_density(V, 1.0, lam=0.0)
     with pytest.raises(ValueError, match="1/3 <= K0 <= 1"):
         kac.bkw_density(V, 1.0, K0=0.2)
@@ -171,3 +171,48 @@ def test_bad_input():
         kac.BoltzmannKacSolver(lambda v: 2 * np.exp(-(v**2) / 2) / np.sqrt(2 * np.pi))
     with pytest.raises(ValueError, match="jmax must satisfy"):
         kac.influence_connection_probability(10, 1.0, jmax=11)
+
+
+# ----------------------------------------------------------------------------- issue #19
+def test_kac_sphere_sampler_and_its_exact_marginal():
+    from scipy import integrate, stats
+
+    from mfcourse.chaos import kac as K
+
+    for N in (3, 5, 40):
+        pts = K.sample_kac_sphere(N, size=4000, seed=N)
+        assert np.allclose((pts**2).sum(1), N), "on the sphere of energy N"
+        total, _ = integrate.quad(
+            lambda v, N=N: K.kac_sphere_marginal(v, N), -np.sqrt(N), np.sqrt(N)
+        )
+        assert abs(total - 1) < 1e-8, f"N={N}: the marginal integrates to {total}"
+        cdf = np.vectorize(
+            lambda x, N=N: integrate.quad(lambda v: K.kac_sphere_marginal(v, N), -np.sqrt(N), x)[0]
+        )
+        assert stats.kstest(pts[:, 0], cdf).pvalue > 1e-3, f"N={N}: samples vs exact marginal"
+    assert np.allclose(K.kac_sphere_marginal([0.0, 1.0, -1.7], 3), 1 / (2 * np.sqrt(3)))
+    v = np.linspace(-3, 3, 61)
+    gauss = np.exp(-(v**2) / 2) / np.sqrt(2 * np.pi)
+    errs = [np.max(np.abs(K.kac_sphere_marginal(v, N) - gauss)) for N in (50, 500)]
+    assert errs[1] < errs[0] / 5, "Poincare: the marginal tends to the Gaussian like 1/N"
+
+
+def test_kac_inputs_are_validated_before_work():
+    from mfcourse.chaos import kac as K
+
+    with pytest.raises(ValueError, match="v0: velocities must be finite"):
+        K.simulate(np.array([1.0, np.nan, 0.0]), [0.0, 1.0])
+    with pytest.raises(ValueError, match="v0: velocities must be finite"):
+        K.simulate(np.array([1.0, np.inf, 0.0]), [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"about 5e\+12 collisions; the limit is 3e\+09"):
+        K.simulate(np.ones(10), [0, 1e12])
+    with pytest.raises(ValueError, match="times must be finite"):
+        K.simulate(np.ones(10), [0, np.nan])
+    with pytest.raises(ValueError, match="t must be finite and >= 0"):
+        K.bkw_density(0.0, t=-1)
+    with pytest.raises(ValueError, match="t must be finite"):
+        K.bkw_density(0.0, t=np.nan)
+    with pytest.raises(ValueError, match="lam must be finite"):
+        K.bkw_density(0.0, t=1.0, lam=np.nan)
+    with pytest.raises(ValueError, match="energy"):
+        K.sample_kac_sphere(4, energy=-1.0)

@@ -178,7 +178,9 @@ def kinetic_solution(
     W = validate_kernel(W)
     f0 = _check_density(f0, W.shape[0])
     times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or np.any(times < 0) or np.any(np.diff(times) < 0):
+    if times.ndim != 1 or not np.all(np.isfinite(times)) or np.any(times < 0):
+        raise ValueError(f"times must be a 1-d array of finite numbers >= 0, got {times}")
+    if np.any(np.diff(times) < 0):
         raise ValueError("times must be a non-decreasing 1-d array of non-negative numbers")
     if times[-1] == 0:
         return np.tile(f0, (times.size, 1))
@@ -198,6 +200,8 @@ def _check_density(f, q):
     f = np.asarray(f, dtype=float)
     if f.shape != (q,):
         raise ValueError(f"a one-particle law on q = {q} states has shape ({q},), got {f.shape}")
+    if not np.all(np.isfinite(f)):
+        raise ValueError(f"a one-particle law must have finite entries, got {f}")
     if np.any(f < 0) or abs(f.sum() - 1) > 1e-12:
         raise ValueError(f"a one-particle law must be >= 0 and sum to 1; got {f} (sum {f.sum()!r})")
     return f
@@ -406,7 +410,9 @@ class MasterEquation:
         (:func:`scipy.sparse.linalg.expm_multiply`), which is kept as an independent check.
         """
         times = np.asarray(times, dtype=float)
-        if times.ndim != 1 or times[0] != 0 or np.any(np.diff(times) <= 0):
+        if times.ndim != 1 or not np.all(np.isfinite(times)):
+            raise ValueError(f"times must be a 1-d array of finite numbers, got {times}")
+        if times[0] != 0 or np.any(np.diff(times) <= 0):
             raise ValueError("times must be increasing and start at 0")
         p0 = np.asarray(p0, dtype=float)
         if p0.shape != (self.size,):

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mfcourse.course.progress import time_printer
+
 try:  # numba is a dependency; the pure-Python fallback only keeps imports working without it
     from numba import njit
 except ImportError:  # pragma: no cover
@@ -56,16 +58,23 @@ except ImportError:  # pragma: no cover
 # exact references
 # ----------------------------------------------------------------------------------------------
 def _check_lam(lam):
-    if not (np.isfinite(lam) and lam > 0):
-        raise ValueError(f"the collision rate lambda must be finite and > 0, got {lam!r}")
+    if not (np.isscalar(lam) and np.isfinite(lam) and lam > 0):
+        raise ValueError(f"the collision rate lam must be finite and > 0, got {lam!r}")
+
+
+def _check_times(t, name: str = "t") -> np.ndarray:
+    t = np.asarray(t, dtype=float)
+    if not np.all(np.isfinite(t)) or np.any(t < 0):
+        raise ValueError(f"{name} must be finite and >= 0 (the process runs forward), got {t}")
+    return t
 
 
 def bkw_K(t, lam: float = 1.0, K0: float = 0.4):
     r"""The BKW scale :math:`K(t) = 1 - (1-K_0)e^{-\lambda t/8}` (unit energy)."""
     _check_lam(lam)
-    if not 1 / 3 <= K0 <= 1:
+    if not (np.isscalar(K0) and 1 / 3 <= K0 <= 1):
         raise ValueError(f"the BKW solution is a probability density for 1/3 <= K0 <= 1, got {K0}")
-    return 1.0 - (1.0 - K0) * np.exp(-lam * np.asarray(t, dtype=float) / 8.0)
+    return 1.0 - (1.0 - K0) * np.exp(-lam * _check_times(t) / 8.0)
 
 
 def bkw_density(v, t, lam: float = 1.0, K0: float = 0.4):
@@ -76,6 +85,8 @@ def bkw_density(v, t, lam: float = 1.0, K0: float = 0.4):
     """
     K = bkw_K(t, lam, K0)
     v = np.asarray(v, dtype=float)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("v: velocities must be finite")
     return (
         (3 * K - 1 + (1 - K) * v**2 / K)
         * np.exp(-(v**2) / (2 * K))
@@ -362,6 +373,12 @@ def _nanbu_step(v, p, rng):
 
 
 SCHEMES = ("exact", "bird", "nanbu")
+#: :func:`simulate` refuses runs of more collisions than this (about a minute at 4e7 /s).
+MAX_COLLISIONS = 3e9
+#: Runs above this many collisions (about 2 s) print their progress.
+PROGRESS_COLLISIONS = 1e8
+#: Collisions done between two progress checks of the exact scheme.
+COLLISION_BATCH = 2**24
 
 
 @dataclass
@@ -406,12 +423,25 @@ def simulate(
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     v = np.array(v0, dtype=float)
     if v.ndim != 1 or not 2 <= v.size <= 2**24:
-        raise ValueError(f"need a 1-d array of 2 to 2**24 velocities, got shape {v.shape}")
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1 or times[0] < 0 or np.any(np.diff(times) < 0):
-        raise ValueError("times must be a non-decreasing 1-d array of times >= 0")
-    if scheme != "exact" and not dt > 0:
-        raise ValueError(f"dt must be > 0, got {dt}")
+        raise ValueError(f"v0: need a 1-d array of 2 to 2**24 velocities, got shape {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("v0: velocities must be finite (no NaN or inf)")
+    times = _check_times(times, "times")
+    if times.ndim != 1 or times.size == 0 or np.any(np.diff(times) < 0):
+        raise ValueError("times must be a non-empty, non-decreasing 1-d array of times >= 0")
+    if scheme != "exact" and not (np.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be finite and > 0, got {dt}")
+    # work estimate before any work: lam N t / 2 collisions (Nanbu: N per step)
+    work = lam * v.size * times[-1] / 2
+    if scheme == "nanbu":
+        work = v.size * math.ceil(times[-1] / dt)
+    if work > MAX_COLLISIONS:
+        raise ValueError(
+            f"times: running to t = {times[-1]:.3g} with N = {v.size} means about {work:.3g} "
+            f"collisions; the limit is {MAX_COLLISIONS:.3g} (about a minute): shorten the run or "
+            "lower N"
+        )
+    report = time_printer("kac") if work > PROGRESS_COLLISIONS else None
     rng = np.random.default_rng(seed)
     N = v.size
     snaps = np.empty((times.size, N))
@@ -419,7 +449,10 @@ def simulate(
     for k, t_out in enumerate(times):
         if scheme == "exact":
             n = int(rng.poisson(lam * N * (t_out - t) / 2))
-            _collide(v, n, rng)
+            for start in range(0, n, COLLISION_BATCH):  # batches, so that progress can be shown
+                _collide(v, min(COLLISION_BATCH, n - start), rng)
+                if report is not None:
+                    report(t + (t_out - t) * min(start + COLLISION_BATCH, n) / n, times[-1])
             total += n
             t = t_out
         else:
@@ -434,6 +467,8 @@ def simulate(
                 else:
                     total += _nanbu_step(v, -np.expm1(-lam * h), rng)
                 t += h
+                if report is not None:
+                    report(t, times[-1])
         snaps[k] = v
     return KacRun(times=times, v=snaps, collisions=total, scheme=scheme)
 
@@ -499,3 +534,56 @@ def influence_connection_probability(
         counts[_smallest_connected_group(masks, jmax)] += 1
     # P(connected for group size j) = P(smallest connected group <= j)
     return np.cumsum(counts)[: jmax + 1] / replicates
+
+
+# ----------------------------------------------------------------------------------------------
+# the Kac sphere: the process' invariant law
+# ----------------------------------------------------------------------------------------------
+def sample_kac_sphere(N: int, size: int = 1, energy: float | None = None, seed: int = 0):
+    r"""``size`` points uniform on the Kac sphere :math:`\{v\in\mathbb R^N:\ \sum_i v_i^2 = E\}`
+    (default :math:`E = N`, unit energy per particle), the invariant law of Kac's process
+    (seed 000 §2). A standard Gaussian vector divided by its norm is uniform on the unit sphere
+    (rotation invariance); scaled by :math:`\sqrt E` it is uniform on the Kac sphere.
+
+    Returns an array of shape ``(size, N)``.
+    """
+    if not isinstance(N, int | np.integer) or N < 2:
+        raise ValueError(f"N must be an integer >= 2, got {N!r}")
+    if not isinstance(size, int | np.integer) or size < 1:
+        raise ValueError(f"size must be an integer >= 1, got {size!r}")
+    E = float(N) if energy is None else energy
+    if not (np.isscalar(E) and np.isfinite(E) and E > 0):
+        raise ValueError(f"energy must be finite and > 0, got {energy!r}")
+    if N * size > 2**27:
+        raise ValueError(f"N * size = {N * size} numbers exceed the limit 2**27 (1 GiB)")
+    g = np.random.default_rng(seed).standard_normal((size, N))
+    return g * (np.sqrt(E) / np.linalg.norm(g, axis=1))[:, None]
+
+
+def kac_sphere_marginal(v, N: int, energy: float | None = None) -> np.ndarray:
+    r"""Exact one-particle marginal of the uniform law on the Kac sphere of radius
+    :math:`\sqrt E` in :math:`\mathbb R^N` (default :math:`E = N`):
+
+    .. math:: f_N(v) = \frac{\Gamma(N/2)}{\sqrt{\pi E}\,\Gamma((N-1)/2)}
+        \Big(1-\frac{v^2}{E}\Big)_+^{(N-3)/2},
+
+    the projection of the sphere's surface measure on one axis. For :math:`E = N` it tends to
+    the standard Gaussian as :math:`N\to\infty` (Poincaré's lemma; the total-variation distance
+    of the :math:`k`-marginal is :math:`O(k/N)`, Diaconis–Freedman 1987). For :math:`N = 3` it is
+    uniform on :math:`[-\sqrt E, \sqrt E]` (Archimedes).
+    """
+    from scipy.special import gammaln
+
+    if not isinstance(N, int | np.integer) or N < 2:
+        raise ValueError(f"N must be an integer >= 2, got {N!r}")
+    E = float(N) if energy is None else energy
+    if not (np.isscalar(E) and np.isfinite(E) and E > 0):
+        raise ValueError(f"energy must be finite and > 0, got {energy!r}")
+    v = np.asarray(v, dtype=float)
+    if not np.all(np.isfinite(v)):
+        raise ValueError("v: velocities must be finite")
+    logc = gammaln(N / 2) - gammaln((N - 1) / 2) - 0.5 * np.log(np.pi * E)
+    inside = np.clip(1.0 - v**2 / E, 0.0, None)
+    with np.errstate(divide="ignore"):
+        out = np.exp(logc + 0.5 * (N - 3) * np.log(inside)) if N != 3 else np.exp(logc + 0 * v)
+    return np.where(v**2 < E, out, 0.0)
