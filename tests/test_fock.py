@@ -288,3 +288,12 @@ def test_two_mode_frame_refuses_a_depleted_condensate():
 
     with pytest.raises(RuntimeError, match="direct method"):
         evolve_two_mode_frame(josephson(J=1.0, U=4.0), 200, np.array([0.6, 0.8]), [8.0], max_exc=64)
+
+
+def test_norms_refuse_non_finite_matrices():
+    """Issue #19: trace_norm(NaN) surfaced numpy's 'SVD did not converge'."""
+    A = np.eye(3)
+    A[0, 1] = np.nan
+    for norm in (trace_norm, operator_norm):
+        with pytest.raises(ValueError, match="non-finite"):
+            norm(A)

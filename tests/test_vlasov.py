@@ -239,3 +239,10 @@ def test_warnings_with_numbers():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_oversize_grid_is_refused_before_allocating():
+    """Issue #19: VlasovSolver(PhaseGrid(10**6, 10**6)) ended in MemoryError."""
+    grid = vl.PhaseGrid(10**6, 10**6, 6.0)
+    with pytest.raises(ValueError, match=r"grid: nx x nv = 1000000 x 1000000 needs about"):
+        vl.VlasovSolver(grid, "poisson", 0.1)

@@ -275,6 +275,13 @@ class VlasovResult:
 
 
 # ---------------------------------------------------------------------------------- solver
+#: The solver holds about this many complex (nx, nv) arrays at once (state, two shift
+#: multipliers, FFT work space).
+WORKING_ARRAYS = 6
+#: Largest working set :class:`VlasovSolver` allocates: 4 GiB (nx * nv <= 4.5e7).
+MAX_GRID_BYTES = 4 * 2**30
+
+
 class VlasovSolver:
     r"""Cheng–Knorr semi-Lagrangian solver (see the module docstring).
 
@@ -313,6 +320,13 @@ class VlasovSolver:
             raise ValueError(f"interpolation must be 'cubic' or 'spectral', got {interpolation!r}")
         if not (isinstance(mass_tol, numbers.Real) and mass_tol > 0):
             raise ValueError(f"mass_tol must be > 0, got {mass_tol!r}")
+        need = WORKING_ARRAYS * 16 * grid.nx * grid.nv
+        if need > MAX_GRID_BYTES:
+            raise ValueError(
+                f"grid: nx x nv = {grid.nx} x {grid.nv} needs about {need / 2**30:.3g} GiB "
+                f"({WORKING_ARRAYS} complex arrays of nx*nv); the limit is "
+                f"{MAX_GRID_BYTES / 2**30:g} GiB (e.g. 4096 x 4096)"
+            )
         if isinstance(field, PairInteraction):
             self.field = _InteractionField(field, grid)
         elif field == "poisson":

@@ -488,7 +488,9 @@ def embed_symmetric(gamma_sym, K: int, j: int) -> np.ndarray:
 def _svals(A):
     A = np.asarray(A)
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
-        raise ValueError(f"expected a square matrix, got shape {A.shape}")
+        raise ValueError(f"A: expected a square matrix, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError("A: the matrix has non-finite entries (NaN or inf); its norm is undefined")
     if np.allclose(A, A.conj().T, atol=1e-14, rtol=0):
         return np.abs(np.linalg.eigvalsh(0.5 * (A + A.conj().T)))
     return np.linalg.svd(A, compute_uv=False)
