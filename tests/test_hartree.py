@@ -128,3 +128,26 @@ def test_bad_input():
         )
     with pytest.raises(ValueError, match="normalised"):
         evolve_modes(josephson(), np.array([1.0, 1.0]), [1.0])
+
+
+def test_ground_state_modes_converges_for_strong_coupling():
+    """Issue #19: with a fixed step the energy oscillated for strong interactions."""
+    import time
+
+    model = ring_model(PairInteraction.hmf(-200.0), 12)  # strongly repulsive
+    t0 = time.perf_counter()
+    psi = ground_state_modes(model)
+    assert time.perf_counter() - t0 < 60
+    H = model.hartree_hamiltonian(psi)
+    mu = np.vdot(psi, H @ psi).real
+    assert np.linalg.norm(H @ psi - mu * psi) <= 1e-8, "the Hartree eigenvalue equation"
+    assert mu <= np.linalg.eigvalsh(H)[0] + 1e-9, "psi is the lowest orbital of its own field"
+    rng = np.random.default_rng(3)
+    for _ in range(20):  # no random state has lower Hartree energy
+        trial = rng.normal(size=model.K) + 1j * rng.normal(size=model.K)
+        trial /= np.linalg.norm(trial)
+        assert model.hartree_energy(trial) >= model.hartree_energy(psi) - 1e-12
+    with pytest.raises(ValueError, match="tol must be"):
+        ground_state_modes(model, tol=-1.0)
+    with pytest.raises(RuntimeError, match="did not reach the residual"):
+        ground_state_modes(model, tol=1e-30, max_iter=5)  # below round-off: unreachable

@@ -576,7 +576,9 @@ class ModeModel:
 
     def mean_field_matrix(self, psi) -> np.ndarray:
         r""":math:`(V_\psi)_{ac} = \sum_{bd} w_{abcd}\overline{\psi_b}\psi_d`."""
-        return np.einsum("abcd,b,d->ac", self.w, np.conj(psi), psi, optimize=True)
+        # two BLAS contractions (d, then b); einsum(optimize=True) was 4x slower here
+        wd = np.tensordot(self.w, np.asarray(psi), axes=([3], [0]))  # (a, b, c)
+        return np.tensordot(np.conj(psi), wd, axes=([0], [1]))
 
     def hartree_hamiltonian(self, psi) -> np.ndarray:
         return self.h + self.mean_field_matrix(psi)
