@@ -40,7 +40,14 @@ from mfcourse import transport as tr
 from mfcourse.classical import newton as nw
 from mfcourse.interaction import PairInteraction
 
-__all__ = ["STEPS", "dobrushin_audit", "klimontovich_identity", "torus_difference"]
+__all__ = [
+    "STEPS",
+    "dobrushin_audit",
+    "effective_exponent",
+    "klimontovich_identity",
+    "loss_table",
+    "torus_difference",
+]
 
 TWO_PI = 2.0 * np.pi
 
@@ -257,6 +264,3 @@ def effective_exponent(audit: dict) -> float:
     r"""Least-squares slope of :math:`\log D(t)` against :math:`t` (the growth rate the proof
     would need), to compare with :math:`\Lambda`."""
     return float(np.polyfit(audit["times"], np.log(audit["D"]), 1)[0])
-
-
-__all__ += ["effective_exponent", "loss_table"]
