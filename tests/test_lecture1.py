@@ -93,3 +93,23 @@ def test_local_slope_and_torus_segments():
         assert total == pytest.approx(np.hypot(d, 1.0))
         assert all(0 <= a[0] <= 2 * np.pi and 0 <= b[0] <= 2 * np.pi for a, b in segs)
     assert len(l1.torus_segments((0.5, 0.0), (1.0, 1.0))) == 1
+
+
+def test_dobrushin_audit_samples_and_drawing():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dens = nw.CosineMaxwellian(0.2, 0.1)
+    a = l1.dobrushin_audit_samples(dens, V, 30, 60, 1.0, seeds=(3, 4), h=0.25, dt=0.05)
+    x, v = nw.sample_iid(dens, 30, seed=3)
+    y, w = nw.sample_iid(dens, 60, seed=4)
+    assert a["W1"][0] == pytest.approx(tr.w1(np.column_stack([x, v]), np.column_stack([y, w])))
+    assert a["N"] == 30 and a["M"] == 60 and a["times"].size == 5
+    fig, ax = plt.subplots(1, 2)
+    l1.draw_audit(ax, a)
+    assert len(ax[0].lines) == 4 and len(ax[1].lines) == 6
+    plt.close(fig)
+    with pytest.raises(ValueError, match="M must be"):
+        l1.dobrushin_audit_samples(dens, V, 30, 1, 1.0)
