@@ -105,7 +105,9 @@ def test_dobrushin_audit_samples_and_drawing():
     a = l1.dobrushin_audit_samples(dens, V, 30, 60, 1.0, seeds=(3, 4), h=0.25, dt=0.05)
     x, v = nw.sample_iid(dens, 30, seed=3)
     y, w = nw.sample_iid(dens, 60, seed=4)
-    assert a["W1"][0] == pytest.approx(tr.w1(np.column_stack([x, v]), np.column_stack([y, w])))
+    assert a["W1"][0] == pytest.approx(
+        tr.w1(np.column_stack([x, v]), np.column_stack([y, w]), periodic=(0,))
+    )
     assert a["N"] == 30 and a["M"] == 60 and a["times"].size == 5
     fig, ax = plt.subplots(1, 2)
     l1.draw_audit(ax, a)

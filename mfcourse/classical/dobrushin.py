@@ -192,7 +192,7 @@ def dobrushin_audit(
     rate = max(1.0, L) + L
 
     P0, Q0 = np.column_stack([x0, v0]), np.column_stack([y0, w0])
-    _, plan = tr.optimal_plan(P0, Q0)
+    _, plan = tr.optimal_plan(P0, Q0, periodic=(0,))
     ii, jj = np.nonzero(plan > 1e-15 * plan.max())
     m = plan[ii, jj]
     m = m / m.sum()
@@ -215,7 +215,11 @@ def dobrushin_audit(
     dD = (ddx + ddv) @ m
     W1 = np.array(
         [
-            tr.w1(np.column_stack([tf.x[k], tf.v[k]]), np.column_stack([tg.x[k], tg.v[k]]))
+            tr.w1(
+                np.column_stack([tf.x[k], tf.v[k]]),
+                np.column_stack([tg.x[k], tg.v[k]]),
+                periodic=(0,),
+            )
             for k in range(times.size)
         ]
     )
