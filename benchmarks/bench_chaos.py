@@ -44,3 +44,54 @@ def bench_kac_monte_carlo():
         unit="collisions/s",
         repeat=5,
     )
+
+
+def bench_copying_crossover():
+    """Lecture 4 §7: the pair term E|U_j| of the copying model for j <= 64 at five noise levels,
+    6000 samples each (the crossover figure). Target <= 4 s."""
+    import numpy as np
+
+    from mfcourse.chaos import copying
+
+    js = np.array([2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64])
+
+    def run():
+        return [
+            copying.pair_term_l1(js, 100_000, 1.0, s, samples=6000, seed=21)
+            for s in (1.0, 0.1, 0.01, 1e-3, 1e-4)
+        ]
+
+    return Benchmark(
+        name="copying model crossover: 5 sigmas x 6000 samples x j <= 64",
+        run=run,
+        target=("<=", 4.0),
+        repeat=3,
+    )
+
+
+def bench_hmf_coupling():
+    """Lecture 4 §10: the Newton/characteristics coupling cost for N = 200, 800, 3200,
+    24 replicates, t <= 2, dt = 0.04, 1e5 reference characteristics. Target <= 8 s."""
+    import numpy as np
+
+    from mfcourse.classical import newton
+    from mfcourse.course import lecture4
+    from mfcourse.interaction import PairInteraction
+
+    dens = newton.CosineMaxwellian(amplitude=0.5, temperature=0.5)
+
+    def run():
+        return lecture4.hmf_coupling(
+            dens,
+            PairInteraction.hmf(),
+            [200, 800, 3200],
+            24,
+            np.linspace(0, 2, 6),
+            dt=0.04,
+            n_ref=100_000,
+            seed=4,
+        )
+
+    return Benchmark(
+        name="HMF coupling cost (lecture 4 §10)", run=run, target=("<=", 8.0), repeat=2
+    )

@@ -310,3 +310,79 @@ def test_nan_inputs_are_refused():
         me.evolve(me.iid([0.2, 0.3, 0.5]), [0.0, np.nan])
     with pytest.raises(ValueError, match="finite"):
         chaos.kinetic_solution(W, [0.2, 0.3, 0.5], [0.0, np.inf])
+
+
+# ---------------------------------------------------------------------------------- lecture 4 §5-9
+def _small_run(N=12, t=0.7):
+    me = chaos.MasterEquation(W_KAC, N)
+    p = me.evolve(me.iid(F0), [0.0, t])[-1]
+    F = me.factorial_moments(p, 4)
+    f = chaos.kinetic_solution(W_KAC, F0, [0.0, t])[-1]
+    return me, p, F, f
+
+
+def test_first_order_norms_by_enumeration():
+    _, _, F, f = _small_run()
+    psi1, psi2 = chaos.normalised_correlations(F, f)
+    assert abs(f @ psi1) < 1e-14 and np.allclose(psi2 @ f, 0, atol=1e-14)  # centred
+    for j in (2, 3):
+        # brute force over all configurations from the correlation errors themselves
+        E1 = dict(
+            zip(
+                map(tuple, chaos.correlation_error(F, f, 1)[0]),
+                chaos.correlation_error(F, f, 1)[1],
+                strict=True,
+            )
+        )
+        t2, v2 = chaos.correlation_error(F, f, 2)
+        E2 = dict(zip(map(tuple, t2), v2, strict=True))
+        one = pair = both = 0.0
+        for x in itertools.product(range(3), repeat=j):
+            prod = np.prod(f[list(x)])
+            s1 = sum(E1[tuple(np.bincount([a], minlength=3))] * prod / f[a] for a in x)
+            s2 = sum(
+                E2[tuple(np.bincount([x[i], x[k]], minlength=3))] * prod / (f[x[i]] * f[x[k]])
+                for i in range(j)
+                for k in range(i + 1, j)
+            )
+            one, pair, both = one + abs(s1), pair + abs(s2), both + abs(s1 + s2)
+        assert np.allclose(chaos.first_order_norms(F, f, j), (one, pair, both), rtol=1e-12)
+
+
+def test_cumulants_vanish_for_chaotic_data_and_match_covariance():
+    me = chaos.MasterEquation(W_KAC, 10)
+    F = me.factorial_moments(me.iid(F0), 4)
+    for j in (2, 3, 4):
+        norm, floor = chaos.cumulant_norm(F, j)
+        assert norm < 10 * floor + 1e-15, (j, norm)
+    _, _, F, _ = _small_run()
+    eye = np.eye(3, dtype=int)
+    f1 = np.array([F[tuple(eye[a])] for a in range(3)])
+    types, f2 = chaos.marginal(F, 2)
+    _, mult = chaos.multiplicity_types(2, 3)
+    cov = [f2[r] - np.prod(f1**row) for r, row in enumerate(types)]
+    assert abs(chaos.cumulant_norm(F, 2)[0] - np.sum(mult * np.abs(cov))) < 1e-14
+
+
+def test_microcanonical_law_is_the_long_time_limit():
+    me = chaos.MasterEquation(W_KAC, 10, {"energy": ENERGIES})
+    p0 = me.iid(F0)
+    p_long = me.evolve(p0, [0.0, 200.0])[-1]
+    assert np.abs(chaos.microcanonical_law(me, p0) - p_long).max() < 1e-9
+    with pytest.raises(ValueError, match="no conserved"):
+        chaos.microcanonical_law(chaos.MasterEquation(W_KAC, 10), p0)
+
+
+def test_corollary_constants_and_pair_norm():
+    c = chaos.corollary_constants()
+    assert abs(c["C2"] - 16 * (2 * math.e) ** (1 + 1 / (12 * math.e))) < 1e-9
+    assert c["D2"] == max(c["B2"], 8 * (math.e * c["C2"]) ** 2) and c["D1"] == 2 * c["C1"]
+    # ||V||_{1->1} brute force: apply V to each unit pair state
+    q = 3
+    best = 0.0
+    for a, b in itertools.product(range(q), repeat=2):
+        g = np.zeros((q, q))
+        g[a, b] = 1.0
+        Vg = np.einsum("abcd,ab->cd", W_KAC, g) - g * W_KAC.sum(axis=(2, 3))
+        best = max(best, np.abs(Vg).sum())
+    assert abs(chaos.pair_operator_norm(W_KAC) - best) < 1e-14

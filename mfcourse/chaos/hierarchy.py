@@ -723,3 +723,171 @@ def quantum_chaos_distances(
             gamma = problem.space.reduced_density_matrix(states[it], j)
             out[it, j] = fock.trace_norm(gamma - fock.product_rdm(phis[it], j))
     return out
+
+
+# ----------------------------------------------------------------------------------------------
+# why j/N: the first-order (one-body + pair) terms and their L^2 norms (lecture 4, §5)
+# ----------------------------------------------------------------------------------------------
+def normalised_correlations(F: np.ndarray, f: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(psi1, psi2)``: :math:`\psi_1 = E_1/f` (length q) and
+    :math:`\psi_2 = E_2/(f\otimes f)` (q × q), the densities of the first two correlation errors
+    with respect to the kinetic product state. Both are centred:
+    :math:`\sum_a f_a\psi_1(a) = 0` and :math:`\sum_b f_b\psi_2(a,b) = 0` for every :math:`a`
+    (the vanishing marginals of :math:`E_2`)."""
+    f = np.asarray(f, float)
+    q = F.ndim
+    if np.any(f <= 0):
+        raise ValueError(f"the kinetic state must be > 0 on every state to divide by it, got {f}")
+    t1, e1 = correlation_error(F, f, 1)
+    psi1 = np.empty(q)
+    psi1[np.argmax(t1, axis=1)] = e1 / f[np.argmax(t1, axis=1)]
+    t2, e2 = correlation_error(F, f, 2)
+    psi2 = np.empty((q, q))
+    for m, val in zip(t2, e2, strict=True):
+        idx = np.flatnonzero(m)
+        a, b = (idx[0], idx[0]) if idx.size == 1 else (idx[0], idx[1])
+        psi2[a, b] = psi2[b, a] = val / (f[a] * f[b])
+    return psi1, psi2
+
+
+def l2_norms(F: np.ndarray, f: Sequence[float]) -> tuple[float, float]:
+    r""":math:`(\|E_1/f\|_{L^2(f)},\ \|E_2/(f\otimes f)\|_{L^2(f\otimes f)})`: the hypothesis of
+    the "why j/N" argument is that both are :math:`O(1/N)`."""
+    f = np.asarray(f, float)
+    psi1, psi2 = normalised_correlations(F, f)
+    return float(np.sqrt(f @ psi1**2)), float(np.sqrt(f @ psi2**2 @ f))
+
+
+def first_order_norms(F: np.ndarray, f: Sequence[float], j: int) -> tuple[float, float, float]:
+    r"""Exact :math:`L^1` norms of the first-order terms of eq. (2),
+
+    .. math::
+        A_j = \Big\|\sum_{i}E_1^{(i)}f^{\otimes(j-1)}\Big\|_1,\quad
+        B_j = \Big\|\sum_{i<k}E_2^{(ik)}f^{\otimes(j-2)}\Big\|_1,\quad
+        \Big\|\text{both}\Big\|_1,
+
+    i.e. :math:`\mathbb E_{f^{\otimes j}}|\sum_i\psi_1(x_i)|`, the same for the degenerate
+    U-statistic :math:`\sum_{i<k}\psi_2(x_i,x_k)`, and for their sum. On a configuration of type
+    :math:`m` they are :math:`\sum_a m_a\psi_1(a)` and
+    :math:`\frac12(m^{\mathsf T}\psi_2m - \sum_a m_a\psi_2(a,a))`."""
+    f = np.asarray(f, float)
+    psi1, psi2 = normalised_correlations(F, f)
+    types, mult = multiplicity_types(j, F.ndim)
+    one = types @ psi1
+    pair = 0.5 * (np.einsum("ma,ab,mb->m", types, psi2, types) - types @ np.diag(psi2))
+    w = mult * _product(f, types)
+    return (
+        float(np.sum(w * np.abs(one))),
+        float(np.sum(w * np.abs(pair))),
+        float(np.sum(w * np.abs(one + pair))),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# cumulants (Duerinckx's correlation functions) and the long-time (microcanonical) plateau
+# ----------------------------------------------------------------------------------------------
+def _set_partitions(elements):
+    if len(elements) == 1:
+        yield [elements]
+        return
+    first, rest = elements[0], elements[1:]
+    for part in _set_partitions(rest):
+        for i in range(len(part)):
+            yield part[:i] + [[first, *part[i]]] + part[i + 1 :]
+        yield [[first], *part]
+
+
+def cumulant_norm(F: np.ndarray, j: int) -> tuple[float, float]:
+    r"""``(‖G_j‖₁, floor)`` for the joint cumulant (connected correlation function) of the
+    marginals,
+
+    .. math::
+        G_j(x_1,\dots,x_j)
+        = \sum_{\pi}(|\pi|-1)!\,(-1)^{|\pi|-1}\prod_{B\in\pi}f^N_{|B|}(x_B),
+
+    the sum over set partitions :math:`\pi` of :math:`\{1,\dots,j\}` (Möbius inversion on the
+    partition lattice). Unlike :math:`E_j`, it subtracts products of *marginals* rather than of
+    the kinetic :math:`f`. The floor is :math:`10^{-14}` times the sum of the absolute terms."""
+    q = F.ndim
+    if not 1 <= j <= min(F.shape[0] - 1, 8):
+        raise ValueError(f"cumulants are computed for 1 <= j <= min(jmax, 8), got j = {j}")
+    parts = list(_set_partitions(list(range(j))))
+    coef = [math.factorial(len(p) - 1) * (-1) ** (len(p) - 1) for p in parts]
+    types, mult = multiplicity_types(j, q)
+    norm = floor = 0.0
+    for m, w in zip(types, mult, strict=True):
+        x = np.repeat(np.arange(q), m)  # a configuration of type m
+        total = absum = 0.0
+        for c, p in zip(coef, parts, strict=True):
+            term = float(c)
+            for B in p:
+                term *= F[tuple(np.bincount(x[B], minlength=q))]
+            total += term
+            absum += abs(term)
+        norm += w * abs(total)
+        floor += w * absum
+    return float(norm), float(1e-14 * floor)
+
+
+def microcanonical_law(me: MasterEquation, p0: np.ndarray) -> np.ndarray:
+    r"""The :math:`t\to\infty` limit of :math:`p(t)` for a kernel that is symmetric at the
+    labelled level (:math:`W_{ab\to cd} = W_{cd\to ab}`, e.g. :func:`discrete_kac_kernel`) and
+    irreducible on each shell of the conserved quantities: on each shell the labelled
+    configurations become uniform (the finite analogue of the uniform law on Kac's sphere), so
+    :math:`p_\infty(n)\propto \text{mass}_0(\text{shell})\,\binom{N}{n}`."""
+    from scipy.special import gammaln
+
+    p0 = np.asarray(p0, float)
+    if p0.shape != (me.size,):
+        raise ValueError(f"p0 must have shape ({me.size},), got {p0.shape}")
+    if not me.conserved:
+        raise ValueError("the master equation has no conserved quantities to define shells")
+    if np.abs(me.W - me.W.transpose(2, 3, 0, 1)).max() > 1e-12:
+        raise ValueError("microcanonical_law needs a kernel with W[a,b,c,d] == W[c,d,a,b]")
+    values = np.column_stack([me.states @ np.asarray(phi, float) for phi in me.conserved.values()])
+    _, label = np.unique(np.round(values, 9), axis=0, return_inverse=True)
+    label = label.ravel()
+    logw = gammaln(me.N + 1) - gammaln(me.states + 1).sum(1)
+    out = np.zeros(me.size)
+    for s in np.unique(label):
+        idx = label == s
+        w = np.exp(logw[idx] - logw[idx].max())
+        out[idx] = p0[idx].sum() * w / w.sum()
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# the explicit constants of seed 000, Theorem 2.2 and Corollary 2.3
+# ----------------------------------------------------------------------------------------------
+def pair_operator_norm(W: np.ndarray) -> float:
+    r""":math:`\|V\|_{\ell^1\to\ell^1}` of the two-body operator
+    :math:`(Vg)(c,d) = \sum_{ab}W_{ab\to cd}g(a,b) - g(c,d)\sum_{ab}W_{cd\to ab}` on
+    :math:`\ell^1(\{0..q-1\}^2)` (the maximal absolute column sum); the master equation of
+    :class:`MasterEquation` is seed 000 eq. (5)–(7) with this :math:`V` and :math:`K_0 = 0`."""
+    W = validate_kernel(W)
+    q = W.shape[0]
+    M = W.reshape(q * q, q * q).T.copy()  # M[(cd), (ab)] = W_{ab -> cd}
+    M -= np.diag(M.sum(0))
+    return float(np.abs(M).sum(0).max())
+
+
+def corollary_constants(C0: float = 1.0, B0: float = 0.0) -> dict[str, float]:
+    r"""The constants of seed 000: :math:`C_1, C_2` of eq. (78), :math:`B_1, B_2` of eq. (81)
+    and :math:`D_1 = \max(B_1, 2C_1)`, :math:`D_2 = \max(B_2, 8(eC_2)^2)` of Corollary 2.3.
+    Chaotic data have :math:`E_j(0) = 0`, so (37) holds with :math:`C_0 = 1` and
+    :math:`B_0` may be taken arbitrarily small."""
+    if not C0 >= 1 or not B0 >= 0:
+        raise ValueError(f"need C0 >= 1 and B0 >= 0, got C0 = {C0}, B0 = {B0}")
+    c_tau = 16 * (2 * math.e) ** (1 + 1 / (12 * math.e))
+    C1 = 4 * c_tau / abs(math.log(1 - 1 / (24 * math.e)))
+    C2 = c_tau * C0
+    B1 = 2 * C1
+    B2 = B0 + 0.5 + 16 * C2**2 / (C1 - 2)
+    return {
+        "C1": C1,
+        "C2": C2,
+        "B1": B1,
+        "B2": B2,
+        "D1": max(B1, 2 * C1),
+        "D2": max(B2, 8 * (math.e * C2) ** 2),
+    }
