@@ -245,3 +245,23 @@ def test_explorer_builds_and_scrubs():
     runs = lecture6.mean_field_runs([0.0, 0.5, 1.0], nx=32, nv=64)
     box = lecture6.phase_space_explorer(runs)
     assert "mfcourse-dashboard" in box._dom_classes
+
+
+def test_lemma_4_4_and_the_cancellations_for_two_particles():
+    """d beta_2/dt (central differences of the exact N = 2 values) equals Lemma 4.4's right-hand
+    side; the surviving terms add up to it; the mean-field and exchange terms vanish."""
+    times = np.array([0.0, 0.9, 1.0, 1.1])
+    runs = lecture6.mean_field_runs(times, nx=32, nv=64)
+    H6, root, g, dt = lecture6.setup(nx=32, nv=64)
+    d = hv.lemma_4_4_two(root, runs.hvl_spectral.alpha[2], g, H6, 1.0, dt, stride=(2, 2))
+    b = [
+        hv.pickl_exact_two(root, runs.hvl_spectral.alpha[k], g, H6, times[k], dt, stride=(2, 2))[
+            "q1"
+        ][0]
+        for k in (1, 3)
+    ]
+    fd = (b[1] - b[0]) / 0.2
+    assert abs(d["rhs"] - fd) < 0.05 * abs(fd), (d["rhs"], fd)
+    assert abs(d["two_leave"] + d["one_leaves"] - d["rhs"]) < 1e-10 * abs(d["rhs"])
+    assert d["mean_field_term"] < 1e-10 * d["mean_field_part"]
+    assert abs(d["exchange"]) < 1e-10 * d["exchange_size"]

@@ -86,6 +86,7 @@ __all__ = [
     "current",
     "hamiltonian_vl",
     "inverse_velocity_fourier",
+    "lemma_4_4_two",
     "nbody_backward",
     "neiss_pickl_interaction",
     "pickl_exact_two",
@@ -623,6 +624,19 @@ def _steps(t, dt):
     return n, (t / n if n else dt)
 
 
+def _two_body_state(root, grid, interaction, t, dt, stride):
+    """alpha_2(t) on all pairs of quadrature nodes: (g[a, b], xq, vq, w)."""
+    xq, vq, w, _ = quadrature_nodes(grid, stride)
+    G = xq.size
+    n, h = _steps(t, dt)
+    if G * G * 2 * 8 * 6 > 2e9:
+        raise ValueError(f"{G} nodes give {G * G:,} pairs: too much memory; increase the stride")
+    X = np.stack([np.repeat(xq, G), np.tile(xq, G)], axis=1)  # pair (a, b): a = z1, b = z2
+    V = np.stack([np.repeat(vq, G), np.tile(vq, G)], axis=1)
+    Y, U = nbody_backward(X, V, interaction, h, n)
+    return np.exp(root.log(Y, U).sum(axis=1)).reshape(G, G), xq, vq, w
+
+
 def pickl_exact_two(
     root: ComplexRoot,
     alpha_t,
@@ -642,15 +656,8 @@ def pickl_exact_two(
     |\langle\alpha_t^{\otimes2},\alpha_2\rangle|^2`, everything divided by the quadrature norm
     of :math:`\alpha_2`."""
     root = _check_root(root)
-    xq, vq, w, refs = _reference_nodes(alpha_t, grid, stride)
-    G = xq.size
-    n, h = _steps(t, dt)
-    if G * G * 2 * 8 * 6 > 2e9:
-        raise ValueError(f"{G} nodes give {G * G:,} pairs: too much memory; increase the stride")
-    X = np.stack([np.repeat(xq, G), np.tile(xq, G)], axis=1)  # pair (a, b): a = z1, b = z2
-    V = np.stack([np.repeat(vq, G), np.tile(vq, G)], axis=1)
-    Y, U = nbody_backward(X, V, interaction, h, n)
-    g = np.exp(root.log(Y, U).sum(axis=1)).reshape(G, G)  # g[a, b]
+    _, _, _, refs = _reference_nodes(alpha_t, grid, stride)
+    g, _, _, w = _two_body_state(root, grid, interaction, t, dt, stride)
     norm2 = float(np.sum(np.abs(g) ** 2)) * w * w
     q1, p12 = [], []
     for r in refs:
@@ -659,7 +666,97 @@ def pickl_exact_two(
         pp = abs(np.conj(r) @ g @ np.conj(r) * w * w) ** 2 / norm2
         q1.append(1.0 - p1)
         p12.append(float(pp))
-    return {"q1": q1, "p1p2": p12, "norm2": norm2, "nodes": G}
+    return {"q1": q1, "p1p2": p12, "norm2": norm2, "nodes": g.shape[0]}
+
+
+def lemma_4_4_two(
+    root: ComplexRoot,
+    alpha_t,
+    grid: PhaseGrid,
+    interaction: PairInteraction,
+    t: float,
+    dt: float,
+    *,
+    stride: tuple[int, int] = (4, 4),
+) -> dict:
+    r"""The terms of the proof of Theorem 4.8 (seed 004, Lemmas 4.4–4.5) for :math:`N = 2`,
+    :math:`\lambda = 1` (:math:`\hat{\mathfrak m}_1 = (q_1+q_2)/2`), on the quadrature nodes in
+    :math:`(x,\xi)` (velocity Fourier transform of :math:`\alpha_2` and of :math:`\alpha_t` on the
+    coarse grid of every ``stride``-th node).
+
+    With :math:`\psi = \hat\alpha_2(t)` and :math:`W = \hat V_{12} - \bar V_1 - \bar V_2`,
+    :math:`\bar V = \hat V\star|\hat\alpha_t|^2`, returns
+
+    * ``"rhs"``: Lemma 4.4's :math:`2\operatorname{Im}\langle\psi,\hat{\mathfrak m}_1W\psi\rangle
+      = 2\operatorname{Im}\langle q_1\psi, W\psi\rangle`, which equals :math:`\dot\beta_2(t)`;
+    * ``"two_leave"``: :math:`2\operatorname{Im}\langle q_1q_2\psi,\hat V_{12}\,p_1p_2\psi\rangle`
+      and ``"one_leaves"``: :math:`2\operatorname{Im}\langle q_1q_2\psi,(\hat V_{12}-\bar V_1)
+      p_1q_2\psi\rangle`, the two terms that survive (their sum is ``rhs``);
+    * ``"mean_field_term"``: :math:`\langle q_1p_2\psi, W p_1p_2\psi\rangle`, zero because
+      :math:`p_2\hat V_{12}p_2 = p_2\bar V_1p_2`, and ``"mean_field_part"``: its first piece
+      :math:`\langle q_1p_2\psi,\hat V_{12}p_1p_2\psi\rangle` alone (not zero);
+    * ``"exchange"``: :math:`\operatorname{Im}\langle q_1p_2\psi, W p_1q_2\psi\rangle`, zero by
+      the symmetry of :math:`\psi`.
+    """
+    root = _check_root(root)
+    sx, sv = stride
+    coarse = PhaseGrid(grid.nx // sx, grid.nv // sv, grid.v_max, grid.length)
+    a_t = _as_list(alpha_t, grid)[0][::sx, ::sv]
+    phi = velocity_fourier(a_t, coarse)
+    g, _, _, _ = _two_body_state(root, grid, interaction, t, dt, stride)
+    nx, nv = coarse.nx, coarse.nv
+    psi = g.reshape(nx, nv, nx, nv)
+    xi = xi_grid(coarse)
+    cell = coarse.dx * np.pi / coarse.v_max  # dx dxi
+    # transform both velocity slots (unitary), then normalise on the nodes
+    psi = _fourier_slot(_fourier_slot(psi, coarse, 1), coarse, 3)
+    psi = psi / np.sqrt(np.sum(np.abs(psi) ** 2) * cell * cell)
+    phi = phi / np.sqrt(np.sum(np.abs(phi) ** 2) * cell)
+
+    def p1(u):
+        return phi[:, :, None, None] * np.einsum("ab,abcd->cd", np.conj(phi), u)[None, None] * cell
+
+    def p2(u):
+        return np.einsum("abcd,cd->ab", u, np.conj(phi))[:, :, None, None] * phi[None, None] * cell
+
+    dG = interaction.dV(coarse.x[:, None] - coarse.x[None, :])  # Gamma'(x1 - x2)
+    V12 = -dG[:, None, :, None] * (xi[None, :, None, None] - xi[None, None, None, :])
+    Vbar = HamiltonianHartreeSolver(coarse, interaction, dt).potential(phi)
+    V1, V2 = Vbar[:, :, None, None], Vbar[None, None, :, :]
+
+    def ip(u, v):
+        return complex(np.vdot(u, v)) * cell * cell
+
+    Wpsi = (V12 - V1 - V2) * psi
+    q1psi = psi - p1(psi)
+    pp = p1(p2(psi))
+    pq = p1(psi - p2(psi))
+    qp = p2(psi) - pp
+    qq = psi - p1(psi) - p2(psi) + pp
+    return {
+        "rhs": 2 * ip(q1psi, Wpsi).imag,
+        "two_leave": 2 * ip(qq, V12 * pp).imag,
+        "one_leaves": 2 * ip(qq, (V12 - V1) * pq).imag,
+        "mean_field_term": abs(ip(qp, (V12 - V1 - V2) * pp)),
+        "mean_field_part": abs(ip(qp, V12 * pp)),
+        "exchange": ip(qp, (V12 - V1 - V2) * pq).imag,
+        "exchange_size": abs(ip(qp, (V12 - V1 - V2) * pq)),
+    }
+
+
+def _fourier_slot(u, grid, axis):
+    """Velocity Fourier transform of a 4D array along one velocity axis (1 or 3)."""
+    moved = np.moveaxis(u, axis, -1)
+    shape = moved.shape
+    out = velocity_fourier_any(moved.reshape(-1, shape[-1]), grid)
+    return np.moveaxis(out.reshape(shape), -1, axis)
+
+
+def velocity_fourier_any(a, grid):
+    """:func:`velocity_fourier` for any number of rows (last axis: the velocity grid)."""
+    xi = xi_grid(grid)
+    spec = np.fft.fftshift(np.fft.fft(a, axis=-1), axes=-1)
+    return spec * (grid.dv / math.sqrt(TWO_PI)) * np.exp(1j * grid.v_max * xi)
 
 
 @dataclass
