@@ -256,6 +256,9 @@ def phase_space_explorer(runs: MeanFieldRuns, v_lim: float = 3.5):
     )
     sup = fig.suptitle("t = 0")
     freeze_layout(fig)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # shown by the dashboard only, not a second time by the inline backend
     frame = ScrubFigure(fig, [im_mod, im_ph, im_f, sup])
     times = runs.times
 
