@@ -2,5 +2,7 @@
 
 - :mod:`mfcourse.classical.newton`: N particles in the mean-field scaling (lecture 1);
 - :mod:`mfcourse.classical.vlasov`: the Vlasov equation, semi-Lagrangian (lectures 1, 3);
-- :mod:`mfcourse.classical.dispersion`: linearised Vlasov, dispersion relations (lecture 1).
+- :mod:`mfcourse.classical.dispersion`: linearised Vlasov, dispersion relations (lecture 1);
+- :mod:`mfcourse.classical.hamiltonian_vlasov`: the Hamiltonian Vlasov system, its velocity
+  Fourier transform and Pickl's functional for the N-body flow (lecture 6).
 """
