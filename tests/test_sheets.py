@@ -167,6 +167,8 @@ def test_bad_input_raises_before_work():
         sh.ColdEulerPoisson(  # xi0 = 2 sin a: 1 + xi0' < 0 near a = pi
             lambda a: 2 * np.sin(a), lambda a: 2 * np.cos(a), lambda a: 0 * a, lambda a: 0 * a
         )
+    with pytest.raises(ValueError, match="breaking time"):
+        sh.ColdEulerPoisson.standing_wave(1.2).eulerian(1.0, [0.5])
     with pytest.raises(ValueError, match="Gronwall"):
         l7.gronwall_factor(sh.ColdEulerPoisson.standing_wave(1.2), [2.0])
 

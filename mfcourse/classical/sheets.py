@@ -57,7 +57,7 @@ then the sheets cross and the single-valued solution ends.
 .. math::
     \mathcal{H}_N(t) = \frac{q}{2}\sum_j |v_j - u(t,x_j)|^2 + \frac12\int_0^L |E_N - E|^2\,dx,
 
-and (Lecture 7, Theorem 7.3) along the sheet dynamics
+and (Lecture 7, Theorem 7.4) along the sheet dynamics
 
 .. math::
     \frac{d\mathcal{H}_N}{dt} = \frac12\int_0^L \partial_xu\,|E_N-E|^2\,dx
@@ -617,6 +617,15 @@ class ColdEulerPoisson:
             (self.xi0(a) - self.xibar) * c + (self.u0(a) - self.p) * s / self.omega
         )
 
+    def _check_before_breaking(self, t) -> None:
+        if not hasattr(self, "_t_star"):
+            self._t_star = self.breaking_time()
+        if np.max(np.asarray(t, dtype=float)) >= self._t_star:
+            raise ValueError(
+                f"t = {np.max(t):g} is not before the breaking time t* = {self._t_star:.6g}: "
+                "the Eulerian fields are multi-valued there (no classical solution)"
+            )
+
     def breaking_time(self, n: int = 1 << 16) -> float:
         r"""First :math:`t \ge 0` with :math:`\min_a \partial_aX(t,a) = 0`, from the closed form
         :math:`\partial_aX = 1 + R(a)\cos(\omega t - \psi(a))` on ``n`` points (``inf`` if
@@ -635,6 +644,7 @@ class ColdEulerPoisson:
     def grad_u_sup(self, t, n: int = 1 << 14) -> float:
         r""":math:`\|\partial_xu(t)\|_\infty = \max_a |\partial_aV/\partial_aX|` (before
         breaking)."""
+        self._check_before_breaking(t)
         a = self.length * (np.arange(n) + 0.5) / n
         return float(np.max(np.abs(self.dV(t, a) / self.jacobian(t, a))))
 
@@ -643,6 +653,7 @@ class ColdEulerPoisson:
         r"""The label :math:`a` with :math:`X(t,a) \equiv x \pmod L` (Newton's method on the
         monotone map; valid before breaking).  Returns ``a`` with :math:`X(t,a) - x` an integer
         multiple of :math:`L` removed, i.e. the unwrapped preimage."""
+        self._check_before_breaking(t)
         L = self.length
         x = np.asarray(x, dtype=float)
         shift = self.xibar + self.p * t

@@ -16,6 +16,7 @@ import numpy as np
 from mfcourse import transport as tr
 from mfcourse.classical import sheets as sh
 from mfcourse.classical import vlasov as vl
+from mfcourse.course.progress import time_printer
 
 TWO_PI = 2.0 * math.pi
 
@@ -77,6 +78,7 @@ def cold_study(
     n_curve: int = 1 << 16,
     seed: int = 0,
     n_seeds: int = 1,
+    progress: bool = True,
 ) -> ColdStudy:
     r"""Run N sheets from the cold standing wave of amplitude :math:`D` (mode 1 on
     :math:`[0,2\pi)`) for each N, and measure at each time: the modulated energy and its
@@ -105,7 +107,10 @@ def cold_study(
     if n_ref is not None:
         xref0, vref0 = ep.sample(0.0, n_ref)
         ref = sh.SheetModel(xref0, vref0, L).run(times)
+    report = time_printer(f"cold study, {placement}") if progress else None
     for i, n in enumerate(ns):
+        if report:
+            report(float(i), float(ns.size))
         for rep in range(n_seeds):
             x0, v0 = initial_sheets(ep, int(n), placement, seed + 1000 * rep + i)
             run = sh.SheetModel(x0, v0, L).run(times)
@@ -125,6 +130,8 @@ def cold_study(
         B[i, before] = H[i, 0] * gf[before]
     for arr in (H, Hk, B, U):
         arr[:, ~before] = np.nan
+    if report:
+        report(float(ns.size), float(ns.size))
     if ref is None:
         R[:] = np.nan
     return ColdStudy(ns, times, t_star, H, Hk, B, W, U, R, cr, fc)
@@ -225,6 +232,7 @@ def warm_study(
     v_max: float = 6.0,
     dt: float = 0.1,
     seed: int = 0,
+    progress: bool = True,
 ) -> WarmStudy:
     r"""Landau-damping data: the course's Vlasov–Poisson solver against N i.i.d. sheets; the
     exact phase-space :math:`W_1` (ℓ¹ metric, lecture 1's distance,
@@ -241,7 +249,10 @@ def warm_study(
     W = np.empty((ns.size, times.size))
     cr = np.empty(ns.size, dtype=np.int64)
     field1 = None
+    report = time_printer("warm study") if progress else None
     for i, n in enumerate(ns):
+        if report:
+            report(float(i), float(ns.size))
         x0, v0 = landau_sheets(int(n), k, amplitude, seed + i)
         model = sh.SheetModel(x0, v0, L)
         run = model.run(all_t)
@@ -249,9 +260,11 @@ def warm_study(
         for j, jj in enumerate(idx):
             f = np.clip(res.f[jj], 0.0, None)
             pts = np.column_stack([run.x[jj], run.v[jj]])
-            W[i, j] = tr.w1_to_grid(pts, f, g.x + 0.5 * g.dx * 0, g.v, period=L)
+            W[i, j] = tr.w1_to_grid(pts, f, g.x, g.v, period=L)
         if i == ns.size - 1:
             field1 = np.array([_field_mode(run.x[m], L, k) for m in range(all_t.size)])
+    if report:
+        report(float(ns.size), float(ns.size))
     floor = tr.grid_quantization_bound(g.x, g.v)
     vp_f1 = res.field1[np.searchsorted(res.t, all_t - 1e-9)]
     return WarmStudy(ns, times, W, floor, all_t, vp_f1, field1, all_t, cr)
