@@ -173,6 +173,15 @@ def test_bad_input_raises_before_work():
         l7.gronwall_factor(sh.ColdEulerPoisson.standing_wave(1.2), [2.0])
 
 
+def test_state_refuses_times_beyond_the_next_crossing():
+    m = sh.SheetModel([1.0, 2.0], [3.0, -3.0], L)
+    with pytest.raises(ValueError, match="advance"):
+        m.state(5.0)
+    m.advance(5.0)
+    x, v = m.state(5.0)
+    assert m.crossings >= 1 and x.shape == (2,)
+
+
 def test_single_sheet_oscillates_about_the_centre_of_mass():
     m = sh.SheetModel([1.0], [0.5], L)
     x, v = m.state(3.0)

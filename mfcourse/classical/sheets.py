@@ -315,6 +315,13 @@ class SheetModel:
         """Positions and velocities at ``t`` (default: the current time) in label order;
         ``wrap`` reduces positions to [0, L)."""
         t = self.t if t is None else float(t)
+        last = self.crossing_times[-1] if self.crossing_times else 0.0
+        upcoming = float(self._key[self._heap[0]]) if self.n > 1 else math.inf
+        if not (last - 1e-12 <= t <= upcoming):
+            raise ValueError(
+                f"state(t={t:g}) is exact only between the last processed crossing ({last:g}) "
+                f"and the next one ({upcoming:g}): call advance(t) first"
+            )
         d, dd = self.displacement(t)
         x = self.xbar0 + self.p * t + self.e + d
         if wrap:
