@@ -268,3 +268,15 @@ def warm_study(
     floor = tr.grid_quantization_bound(g.x, g.v)
     vp_f1 = res.field1[np.searchsorted(res.t, all_t - 1e-9)]
     return WarmStudy(ns, times, W, floor, all_t, vp_f1, field1, all_t, cr)
+
+
+def slope_with_error(x, y) -> tuple[float, float]:
+    r"""Least-squares slope of :math:`\log y` against :math:`\log x` and its standard error
+    (from the residuals; ``nan`` with two points)."""
+    lx, ly = np.log(np.asarray(x, float)), np.log(np.asarray(y, float))
+    if lx.size < 2 or lx.shape != ly.shape:
+        raise ValueError("need two arrays of equal length >= 2")
+    if lx.size == 2:
+        return float((ly[1] - ly[0]) / (lx[1] - lx[0])), math.nan
+    p, cov = np.polyfit(lx, ly, 1, cov=True)
+    return float(p[0]), float(math.sqrt(cov[0, 0]))
