@@ -121,6 +121,11 @@ def register(subparsers) -> None:
         metavar="DIR",
         help="with --roster: write one Markdown feedback file per student (DIR/<student>.md)",
     )
+    g.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop each notebook at its first failing graded test (quicker; later tests score 0)",
+    )
     g.add_argument("--no-fail", action="store_true", help="exit 0 even if a test failed")
     g.add_argument("--quiet", action="store_true", help="no per-notebook progress lines")
     g.set_defaults(func=_grade)

@@ -457,7 +457,7 @@ class _Job:
 class _Worker:
     """One ``python -m mfcourse.grading.runner`` process and its signed channel."""
 
-    def __init__(self, jobs: list[_Job], scratch: Path, timeout: float):
+    def __init__(self, jobs: list[_Job], scratch: Path, timeout: float, fail_fast: bool = False):
         import queue
 
         self.key = secrets.token_bytes(32)
@@ -481,7 +481,15 @@ class _Worker:
         spec = {
             "timeout": timeout,
             "watchdog": WATCHDOG,
-            "jobs": [{"dir": str(j.workdir), "cells": j.code} for j in jobs],
+            "jobs": [
+                {
+                    "dir": str(j.workdir),
+                    "cells": j.code,
+                    "tests": sorted(j.test_of_cell),
+                    "fail_fast": fail_fast,
+                }
+                for j in jobs
+            ],
         }
         try:
             self.proc.stdin.write(self.key.hex().encode() + b"\n")
@@ -538,6 +546,7 @@ def run_jobs(
     timeout: float,
     on_start: Callable[[_Job], None] | None = None,
     on_end: Callable[[_Job], None] | None = None,
+    fail_fast: bool = False,
 ) -> None:
     """Run the prepared notebooks, one fresh kernel each, and store in each job what the worker
     observed (``job.records``), whether its run was stopped early (``job.stopped``) and whether
@@ -552,7 +561,7 @@ def run_jobs(
     make_undumpable()
     pending = list(jobs)
     while pending:
-        worker = _Worker(pending, scratch, timeout)
+        worker = _Worker(pending, scratch, timeout, fail_fast)
         current: _Job | None = None
         deadline = time.monotonic() + STARTUP_BUDGET
         last_seq = 0
@@ -837,20 +846,28 @@ def grade_students(
     progress: Callable[[str], None] | None = None,
     teacher: bool = False,
     notes: list[str] | None = None,
+    fail_fast: bool = False,
+    notes_by_student: dict[str, list[str]] | None = None,
 ) -> dict[str, list[ExerciseResult]]:
     """Grade several students at once (one run for all): ``students`` maps a name to its
     notebooks or folders. Returns, per student, one result per exercise of the roster (plus
-    notebooks that are not exercises of the course)."""
+    notebooks that are not exercises of the course). ``fail_fast``: stop each notebook at its
+    first failing graded test (the later tests score 0, "not run")."""
     if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
     solutions_dir = Path(solutions_dir) if solutions_dir else default_exercises_dir() / "solutions"
     say = progress or (lambda _m: None)
     notes = notes if notes is not None else []
+    own: dict[str, list[str]] = notes_by_student if notes_by_student is not None else {}
     plans: dict[str, list[_Job]] = {}
     for who, paths in students.items():
-        found = discover(paths, None, solutions_dir, notes)
+        mine = own.setdefault(who, [])
+        found = discover(paths, None, solutions_dir, mine)
+        if not found:
+            where = ", ".join(display_path(Path(p)) for p in paths)
+            mine.append(f"no student notebooks found in {where}: every exercise scores 0")
         jobs, more = plan(found, solutions_dir, teacher)
-        notes.extend(more)
+        mine.extend(more)
         for j in jobs:
             j.label = who
         plans[who] = jobs
@@ -869,7 +886,7 @@ def grade_students(
                 job.workdir = scratch / f"nb{k:03d}"
                 job.workdir.mkdir()
                 for note in _copy_folder(job.path.parent, job.workdir):
-                    notes.append(f"{display_path(job.path)}: {note}")
+                    own[job.label].append(f"{display_path(job.path)}: {note}")
                 nbformat.write(job.nb, job.workdir / f"{job.result.exercise}.ipynb")
 
             def on_start(job: _Job) -> None:
@@ -880,13 +897,15 @@ def grade_students(
                 _finish(job, timeout)
                 say(_summary_line(index[id(job)], n, job.result, job.label if multi else ""))
 
-            run_jobs(runnable, scratch, timeout, on_start, on_end)
+            run_jobs(runnable, scratch, timeout, on_start, on_end, fail_fast)
             for job in runnable:  # never started (cannot happen unless a run broke down)
                 if not job.records and not job.stopped:
                     job.stopped = "not run: the grading run ended before this notebook"
                     _finish(job, timeout)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+    for who in students:
+        notes.extend(f"{who}: {n}" if multi else n for n in own.get(who, []))
     return {who: [j.result for j in jobs] for who, jobs in plans.items()}
 
 
@@ -956,6 +975,7 @@ def run_cli(args) -> int:
         return 2
     progress = None if args.quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     notes: list[str] = []
+    per_student: dict[str, list[str]] = {}
     teacher = bool(getattr(args, "teacher", False)) or roster_mode
     if roster_mode:
         folders = [Path(p) for p in args.paths]
@@ -978,12 +998,20 @@ def run_cli(args) -> int:
             progress,
             teacher=True,
             notes=notes,
+            fail_fast=bool(getattr(args, "fail_fast", False)),
+            notes_by_student=per_student,
         )
         results = [r for rs in by_student.values() for r in rs]
     else:
-        results = grade_notebooks(
-            args.paths, args.solutions, args.timeout, progress, teacher, notes
-        )
+        results = grade_students(
+            {"": list(args.paths) or [default_exercises_dir()]},
+            args.solutions,
+            args.timeout,
+            progress,
+            teacher,
+            notes,
+            fail_fast=bool(getattr(args, "fail_fast", False)),
+        )[""]
         by_student = {"": results}
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
@@ -998,7 +1026,7 @@ def run_cli(args) -> int:
         print(report.table(results, notes))
     if args.json:
         if roster_mode:
-            report.write_json_students(by_student, args.json, timeout=args.timeout)
+            report.write_json_students(by_student, args.json, args.timeout, per_student)
         else:
             report.write_json(results, args.json, timeout=args.timeout, notes=notes)
     if args.junit:
@@ -1008,9 +1036,8 @@ def run_cli(args) -> int:
     if feedback:
         Path(feedback).mkdir(parents=True, exist_ok=True)
         for who, rs in by_student.items():
-            (Path(feedback) / f"{who}.md").write_text(
-                report.markdown(rs, title=f"Feedback for {who}") + "\n", encoding="utf-8"
-            )
+            md_who = report.markdown(rs, f"Feedback for {who}", per_student.get(who))
+            (Path(feedback) / f"{who}.md").write_text(md_who + "\n", encoding="utf-8")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     md = report.markdown(results, notes=notes)
     if summary:

@@ -105,12 +105,15 @@ def write_json(
 
 
 def write_json_students(
-    by_student: dict[str, list[ExerciseResult]], path: Path, timeout: float | None = None
+    by_student: dict[str, list[ExerciseResult]],
+    path: Path,
+    timeout: float | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> None:
     """Batch mode: ``{"students": {name: <the report of one student>}}``."""
     data = {"mfcourse": __version__, "timeout": timeout, "students": {}}
     for who, results in by_student.items():
-        data["students"][who] = as_dict(results, timeout)
+        data["students"][who] = as_dict(results, timeout, (notes or {}).get(who))
     Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

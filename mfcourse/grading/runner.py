@@ -178,6 +178,8 @@ def run_job(chan: _Channel, k: int, job: dict, timeout: float, watchdog: float) 
             continue
         res = run_cell(km, kc, source, timeout, watchdog)
         chan.send(event="cell", job=k, cell=n, **res)
+        if job.get("fail_fast") and n in job.get("tests", ()) and res["status"] != "passed":
+            stopped = "grading of this notebook stopped at its first failing test (fail fast)"
         if res["status"] == "kernel died":
             stopped = "the kernel had died"
         elif res.get("killed"):
