@@ -76,6 +76,8 @@ PER_CELL_SLACK = WATCHDOG + 5.0
 _CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 _MAX_COPIED_FILE = 10 * 1024 * 1024
 _MAX_COPIED_TOTAL = 100 * 1024 * 1024
+_MAX_COPIED_FILES = 2000
+_NOT_COPIED = {"__pycache__", "venv", "env", "node_modules", "site-packages", "solutions"}
 #: JupyterLab's "Duplicate" copies and new notebooks: never exercises, skipped with a note.
 _DUPLICATE = re.compile(r"(-Copy\d+$)|(^Untitled\d*(-Copy\d+)?$)")
 
@@ -402,34 +404,45 @@ def _find(cells, ref) -> int | None:
 
 
 def _copy_folder(src_dir: Path, dst: Path) -> list[str]:
-    """Copy the student's data files (sub-folders included, notebooks, hidden folders and links
-    excluded; at most 10 MB a file, 100 MB in all) next to the graded copy. Returns notes."""
+    """Copy the student's data files next to the graded copy: sub-folders included (three levels
+    deep), notebooks, links, hidden folders, virtual environments and ``solutions/`` excluded, at
+    most 10 MB a file, 100 MB and 2000 files in all. Returns notes on what was left out."""
     notes: list[str] = []
-    total = 0
-    try:
-        src_dir = Path(src_dir).resolve()
-        walk = list(os.walk(src_dir))
-    except OSError:
-        return notes
-    for root, dirs, files in walk:
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("__pycache__",)]
+    skipped: list[str] = []
+    total = count = 0
+    src_dir = Path(src_dir).resolve()
+    for root, dirs, files in os.walk(src_dir):  # top-down: the pruning below applies
         rel = Path(root).relative_to(src_dir)
-        if len(rel.parts) > 4:
-            continue
+        dirs[:] = (
+            []
+            if len(rel.parts) >= 3
+            else [d for d in dirs if d not in _NOT_COPIED and not d.startswith(".")]
+        )
         for name in files:
             p = Path(root) / name
             if p.suffix == ".ipynb" or name.startswith(".") or p.is_symlink():
                 continue
             try:
                 size = p.stat().st_size
-                if size > _MAX_COPIED_FILE or total + size > _MAX_COPIED_TOTAL:
-                    notes.append(f"data file {rel / name} not copied (too large)")
+                if (
+                    size > _MAX_COPIED_FILE
+                    or total + size > _MAX_COPIED_TOTAL
+                    or count >= (_MAX_COPIED_FILES)
+                ):
+                    skipped.append(str(rel / name))
                     continue
                 (dst / rel).mkdir(parents=True, exist_ok=True)
                 shutil.copy2(p, dst / rel / name)
                 total += size
+                count += 1
             except OSError:
                 continue
+    if skipped:
+        notes.append(
+            f"{len(skipped)} data file(s) not copied to the grading folder (over 10 MB, or past "
+            f"100 MB or 2000 files in all): {', '.join(skipped[:5])}"
+            + (", ..." if len(skipped) > 5 else "")
+        )
     return notes
 
 
