@@ -30,6 +30,7 @@ def failing_statement(source: str, lineno: int | None) -> str:
     if not 1 <= lineno <= len(lines):
         return ""
     best = None
+    best_node = None
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -43,7 +44,12 @@ def failing_statement(source: str, lineno: int | None) -> str:
                 node, ast.For | ast.While | ast.If | ast.With | ast.Try | ast.FunctionDef
             ):
                 if best is None or (end - node.lineno) < (best[1] - best[0]):
-                    best = (node.lineno, end)
+                    best, best_node = (node.lineno, end), node
+    if isinstance(best_node, ast.Assert) and best_node.msg is not None:
+        # the message is shown anyway: the condition is what failed
+        cond = ast.get_source_segment(source, best_node.test) or ast.unparse(best_node.test)
+        cond = " ".join(part.strip() for part in cond.splitlines())
+        return f"assert {cond}"
     first, last = best if best else (lineno, lineno)
     text = [ln.rstrip() for ln in lines[first - 1 : min(last, first + 5)]]
     indent = min((len(t) - len(t.lstrip()) for t in text if t.strip()), default=0)

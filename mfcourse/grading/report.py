@@ -71,7 +71,7 @@ def table(results: list[ExerciseResult], notes: list[str] | None = None) -> str:
     verdict = "all tests passed" if all(r.passed for r in results) else "NOT all tests passed"
     lines.append(
         f"TOTAL {points}/{max_points} points, {n_passed}/{n_tests} tests passed in "
-        f"{len(results)} notebook(s): {verdict}"
+        f"{len(results)} exercise(s): {verdict}"
     )
     return "\n".join(lines)
 
