@@ -460,6 +460,7 @@ class _Job:
     records: list = field(default_factory=list)
     stopped: str = ""
     forged: bool = False
+    finished: bool = False
     label: str = ""  # student name in a batch
 
     @property
@@ -576,6 +577,7 @@ def run_jobs(
     while pending:
         worker = _Worker(pending, scratch, timeout, fail_fast)
         current: _Job | None = None
+        last: _Job | None = None  # the notebook that ran last (its kernel may still be there)
         deadline = time.monotonic() + STARTUP_BUDGET
         last_seq = 0
         kernels: list[int] = []
@@ -592,9 +594,8 @@ def run_jobs(
             if line is None:
                 break
             rec = worker.verify(line, last_seq)
-            if rec is None:
-                target = current or pending[0]
-                target.forged = True
+            if rec is None:  # not signed by the worker: written by a kernel
+                _mark_forged(current or last or pending[0])
                 continue
             last_seq = rec["seq"]
             k = rec.get("job")
@@ -605,7 +606,7 @@ def run_jobs(
             if job is None:
                 continue
             if event == "start":
-                current = job
+                current = last = job
                 n_code = len(job.code)
                 deadline = time.monotonic() + STARTUP_BUDGET + n_code * (timeout + PER_CELL_SLACK)
                 if on_start:
@@ -640,6 +641,26 @@ def run_jobs(
                 on_end(pending[0])
             done_upto = 0
         pending = pending[done_upto + 1 :]
+
+
+def _mark_forged(job: _Job) -> None:
+    """Forged lines reached the channel while ``job`` ran (or just after): it scores 0."""
+    if job.forged:
+        return
+    job.forged = True
+    if job.finished:  # already scored: take the points back
+        _forged_zero(job.result)
+
+
+def _forged_zero(result: ExerciseResult) -> None:
+    result.errors.append(
+        "forged lines reached the grading channel while this notebook ran: the channel was "
+        "tampered with, so this notebook scores 0"
+    )
+    for t in result.tests:
+        if t.status == "passed":
+            t.status, t.message = "failed", "not counted: the grading channel was tampered with"
+        t.points = 0
 
 
 def _log_tail(path: Path) -> str:
@@ -731,6 +752,8 @@ def _timeout_text(timeout: float) -> str:
 def _finish(job: _Job, timeout: float) -> None:
     """Score a job from what the worker observed: a test passes only if its cell was observed to
     run without an exception; everything not observed scores 0."""
+    if job.finished:
+        return
     result = job.result
     by_id = {t.id: t for t in result.tests}
     observed: dict[int, dict] = {}
@@ -744,11 +767,6 @@ def _finish(job: _Job, timeout: float) -> None:
     for rec in job.records:
         if rec.get("event") == "error":
             result.errors.append(str(rec.get("message", "the notebook could not be run")))
-    if job.forged:
-        result.errors.append(
-            "forged lines reached the grading channel while this notebook ran: the channel was "
-            "tampered with, so this notebook scores 0"
-        )
     if job.stopped:
         result.errors.append(job.stopped)
     for n, source in enumerate(job.code):
@@ -768,13 +786,11 @@ def _finish(job: _Job, timeout: float) -> None:
             continue
         t.duration = float(rec.get("duration", 0.0) or 0.0)
         status = rec.get("status")
-        if status == "passed" and not job.forged:
+        if status == "passed":
             t.status, t.points, t.message = "passed", t.max_points, ""
             continue
         t.points = 0
-        if status == "passed":  # forged channel
-            t.status, t.message = "failed", "not counted: the grading channel was tampered with"
-        elif status in ("failed", "timeout", "kernel died", "not run"):
+        if status in ("failed", "timeout", "kernel died", "not run"):
             t.status = status
             t.message = _describe(rec, source, timeout, test=True)
             t.details = "\n".join(strip_ansi(x) for x in rec.get("traceback", []))[-4000:]
@@ -783,6 +799,9 @@ def _finish(job: _Job, timeout: float) -> None:
     for t in result.tests:
         if t.status == "not run" and not t.message:
             t.message = "not run: grading of this notebook stopped before this test"
+    if job.forged:
+        _forged_zero(result)
+    job.finished = True
 
 
 def _describe(rec: dict, source: str, timeout: float, test: bool) -> str:
