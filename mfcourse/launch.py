@@ -21,6 +21,8 @@ def lab_command(
     extra: list[str] | None = None,
 ) -> list[str]:
     """The command line that starts JupyterLab on the overview, serving the course folder."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError(f"port must be an integer from 1 to 65535, got {port!r}")
     cmd = [
         sys.executable,
         "-m",
@@ -56,9 +58,24 @@ def _run(args) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def port_number(text: str) -> int:
+    """A TCP port for ``--port``: an integer from 1 to 65535 (argparse reports anything else)."""
+    import argparse
+
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range: use 1-65535")
+    return port
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("lab", help="open the course in JupyterLab on the overview")
-    p.add_argument("--port", type=int, default=8888, help="port on 127.0.0.1 (default 8888)")
+    p.add_argument(
+        "--port", type=port_number, default=8888, help="port on 127.0.0.1, 1-65535 (default 8888)"
+    )
     p.add_argument("--token", default=None, help="access token (default: JupyterLab's own)")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("jupyter_args", nargs="*", help="further arguments for jupyter lab")

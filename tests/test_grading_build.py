@@ -33,7 +33,10 @@ from mfcourse.grading.grade import (
     ExerciseResult,
     Restoration,
     TestResult,
+    _describe,
     discover,
+    plan,
+    prepare,
     read_student_json,
     restore,
 )
@@ -242,15 +245,15 @@ def test_student_test_cells_carry_checksum_and_lock():
 
 def _case(name):
     sol = nbformat.read(CASE_SOLUTION, as_version=4)
-    pristine = build_student_notebook(sol, "90_grading_case")
-    tests = graded_tests(sol)
+    pristine = build_student_notebook(sol, "90_grading_case", keep_hidden=True)
+    tests = [t for t in graded_tests(sol) if not t.hidden]  # student mode
     data = read_student_json(next((CASES / name).glob("*.ipynb")))
     return restore(data, pristine, tests), pristine, tests
 
 
 def test_restore_reinserts_deleted_tests_in_place():
     (nb, restorations, test_of_cell), pristine, tests = _case("tests_deleted")
-    assert [c.source for c in nb.cells][:1] == [pristine.cells[0].source]
+    assert nb.cells[0].id == pristine.cells[0].id
     for t in tests:  # each test sits right after the solution cell that precedes it
         k = next(i for i, c in enumerate(nb.cells) if c.source == t.source)
         assert nb.cells[k - 1].id == pristine.cells[t.index - 1].id
@@ -282,12 +285,14 @@ def test_restore_undoes_every_edit():
 
 def test_restore_recognises_a_test_whose_metadata_was_removed():
     sol = nbformat.read(CASE_SOLUTION, as_version=4)
-    pristine = build_student_notebook(sol, "90_grading_case")
-    data = json.loads(nbformat.writes(pristine))
+    pristine = build_student_notebook(sol, "90_grading_case", keep_hidden=True)
+    student = build_student_notebook(sol, "90_grading_case")
+    data = json.loads(nbformat.writes(student))
     for cell in data["cells"]:
         cell["metadata"] = {}
-    nb, restorations, test_of_cell = restore(data, pristine, graded_tests(sol))
-    assert len(nb.cells) == len(pristine.cells)
+    visible = [t for t in graded_tests(sol) if not t.hidden]
+    nb, restorations, test_of_cell = restore(data, pristine, visible)
+    assert len(nb.cells) == len(student.cells)
     assert {r.action for r in restorations} == {"restored"}
     assert len(test_of_cell) == 2
 
@@ -304,28 +309,72 @@ def test_read_student_json_messages(tmp_path):
         read_student_json(bad)
 
 
-def test_discover_default_includes_missing_student_notebooks(tmp_path):
+def test_discover_skips_jupyter_copies_and_plan_lists_the_whole_roster(tmp_path):
     ex = tmp_path / "exercises"
     (ex / "solutions").mkdir(parents=True)
     for name in ("11_a", "12_b"):
-        (ex / "solutions" / f"{name}.ipynb").write_text("{}", encoding="utf-8")
-    (ex / "11_a.ipynb").write_text("{}", encoding="utf-8")
-    assert [p.name for p in discover([], ex)] == ["11_a.ipynb", "12_b.ipynb"]
-    assert discover([ex], ex) == [ex / "11_a.ipynb"]
+        shutil.copy(CASE_SOLUTION, ex / "solutions" / f"{name}.ipynb")
+    for name in ("11_a", "11_a-Copy1", "Untitled", "Untitled1", "99_stray"):
+        (ex / f"{name}.ipynb").write_text("{}", encoding="utf-8")
+    notes: list[str] = []
+    found = discover([ex], ex, notes=notes)
+    assert [p.name for p in found] == ["11_a.ipynb", "99_stray.ipynb"]
+    assert len(notes) == 3 and all("skipped" in n for n in notes)
+    jobs, _ = plan(found, ex / "solutions")
+    assert [j.result.exercise for j in jobs] == ["11_a", "12_b", "99_stray"]
+    assert jobs[1].result.notebook == "(missing)" and jobs[1].result.max_points == 3
+    assert "no solution notebook" in jobs[2].result.errors[0]
+    # two notebooks for one exercise: both rejected, 0 points, the exercise still listed
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "11_a.ipynb").write_text("{}", encoding="utf-8")
+    jobs, _ = plan([ex / "11_a.ipynb", other / "11_a.ipynb"], ex / "solutions")
+    assert jobs[0].nb is None and "2 notebooks for exercise 11_a" in jobs[0].result.errors[0]
+    assert jobs[0].result.max_points == 3 and jobs[0].result.points == 0
 
 
-def test_default_grading_names_exercises_by_file(tmp_path):
-    """A notebook whose metadata claims another exercise is still graded as its own file."""
-    from mfcourse.grading.grade import prepare
-
-    nb = nbformat.read(CASES / "solved" / "my_work.ipynb", as_version=4)
-    nb.metadata["mfcourse"]["exercise"] = "11_w1_by_sorting"
+def test_exercises_are_named_by_file_stem_and_metadata_may_only_confirm(tmp_path):
+    """A notebook whose metadata claims another exercise is not graded as either."""
+    nb = nbformat.read(CASES / "solved" / "90_grading_case.ipynb", as_version=4)
     path = tmp_path / "90_grading_case.ipynb"
     nbformat.write(nb, path)
-    as_file = prepare(path, CASES / "solutions", by_metadata=False)
-    assert as_file.result.exercise == "90_grading_case" and as_file.nb is not None
-    as_claimed = prepare(path, EXERCISES / "solutions", by_metadata=True)
-    assert as_claimed.result.exercise == "11_w1_by_sorting"
+    assert prepare(path, "90_grading_case", CASES / "solutions").nb is not None
+    nb.metadata["mfcourse"]["exercise"] = "11_w1_by_sorting"
+    nbformat.write(nb, path)
+    job = prepare(path, "90_grading_case", CASES / "solutions")
+    assert job.nb is None and job.result.points == 0 and job.result.max_points == 3
+    assert "says it is exercise '11_w1_by_sorting'" in job.result.errors[0]
+
+
+def test_teacher_mode_adds_the_hidden_tests(tmp_path):
+    path = CASES / "solved" / "90_grading_case.ipynb"
+    student = prepare(path, "90_grading_case", CASES / "solutions")
+    teacher = prepare(path, "90_grading_case", CASES / "solutions", teacher=True)
+    assert [t.id for t in student.result.tests] == ["case-add", "case-mul"]
+    assert student.result.hidden_tests == 1
+    assert [t.id for t in teacher.result.tests] == ["case-add", "case-mul", "case-hidden"]
+    assert ("case-hidden", "hidden test added") in {
+        (r.id, r.action) for r in teacher.result.restorations
+    }
+    # hidden tests never reach a student notebook
+    sol = nbformat.read(CASE_SOLUTION, as_version=4)
+    built = build_student_notebook(sol, "90_grading_case")
+    assert "case-hidden" not in nbformat.writes(built)
+
+
+def test_failure_messages_are_whole_and_name_the_line():
+    rec = {
+        "status": "failed",
+        "ename": "AssertionError",
+        "evalue": "expected 5\ngot 4\nfor a=2, b=3",
+        "traceback": ["\x1b[31mCell In[7], line 2\x1b[0m", "..."],
+    }
+    msg = _describe(rec, "x = 1\nassert add(2, 3) == 5, (\n    'long'\n)\n", 3.0, test=True)
+    assert msg.splitlines()[:3] == ["AssertionError: expected 5", "got 4", "for a=2, b=3"]
+    assert msg.splitlines()[3] == "failing line 2 of the test: assert add(2, 3) == 5"
+    assert _describe({"status": "timeout"}, "", 1e-9, True).startswith("timed out after 1e-09 s")
+    killed = _describe({"status": "timeout", "killed": True}, "", 2.0, True)
+    assert "ignored the interrupt" in killed and "died" not in killed
 
 
 # --------------------------------------------------------------------------- reports and CLI
@@ -348,7 +397,7 @@ def _results():
 def test_reports_agree_on_the_scores(tmp_path):
     results = _results()
     text = report.table(results)
-    assert "TOTAL 4/7 points, 3/4 tests passed in 3 notebook(s)" in text
+    assert "TOTAL 4/7 points, 3/4 tests passed in 3 exercise(s)" in text
     assert "TIMEOUT: timed out after 2 s" in text and "reinserted test b-1" in text
     d = report.as_dict(results, timeout=2)
     assert (d["points"], d["max_points"], d["passed"]) == (4, 7, False)
@@ -383,7 +432,7 @@ def test_grade_cli_without_kernels(tmp_path, capsys, monkeypatch):
     assert code == 1
     out = capsys.readouterr().out
     assert "notebook not found" in out and "0/3" in out
-    assert summary.read_text().startswith("earlier step\n## ❌ Exercise grades: 0/3 points")
+    assert summary.read_text().startswith("earlier step\n## ❌ Exercise grades: 0/4 points")
     assert main(["grade", str(missing), "--solutions", str(CASES), "--no-fail", "--quiet"]) == 0
     assert "no solution notebook for exercise '90_grading_case'" in capsys.readouterr().out
 
@@ -408,3 +457,87 @@ def test_grade_workflow_installs_the_pins_and_grades_with_valid_options():
     assert "--junit" in argv and argv[argv.index("--markdown") + 1] == "$GITHUB_STEP_SUMMARY"
     args = build_parser().parse_args(argv)  # every option the workflow uses exists
     assert args.func is not None and args.timeout > 0
+
+
+def test_output_paths_are_checked_before_any_notebook_runs(tmp_path, capsys):
+    missing = tmp_path / "90_grading_case.ipynb"
+    for opt in ("--json", "--junit", "--markdown"):
+        code = main(["grade", str(missing), opt, str(tmp_path / "no" / "such" / "r.out")])
+        assert code == 2
+        assert f"{opt} " in capsys.readouterr().err
+    assert main(["grade", str(missing), "--json", str(tmp_path)]) == 2  # a folder
+    assert main(["grade", str(missing), "--gradebook", str(tmp_path / "g.csv")]) == 2  # no roster
+    assert "need --roster" in capsys.readouterr().err
+
+
+def test_usage_errors_show_the_subcommand_usage_and_ports_are_checked(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["grade", "--bogus"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: mfcourse grade") and "unrecognized arguments: --bogus" in err
+    for bad in ("99999", "0", "http"):
+        with pytest.raises(SystemExit):
+            main(["lab", "--port", bad])
+        assert "--port" in capsys.readouterr().err
+    from mfcourse.launch import lab_command
+
+    with pytest.raises(ValueError, match="port"):
+        lab_command(port=70000)
+
+
+def test_every_student_notebook_starts_with_the_check_as_you_go_note():
+    for solution in SOLUTIONS:
+        student = nbformat.read(EXERCISES / solution.name, as_version=4)
+        number = solution.stem.split("_", 1)[0]
+        assert f'check("{number}")' in student.cells[0].source, solution.name
+        assert 'check("' not in nbformat.read(solution, as_version=4).cells[0].source
+
+
+def test_exercises_check_catches_a_test_that_passes_on_the_stub(tmp_path, capsys):
+    ex = tmp_path / "exercises"
+    (ex / "solutions").mkdir(parents=True)
+    nb = _exercise({"id": "a", "points": 1}, test_src="import math\nassert math.pi > 3")
+    nbformat.write(nb, ex / "solutions" / "12_demo.ipynb")
+    assert main(["exercises", "build", "--dir", str(ex)]) == 1
+    assert "uses none of the names the student writes (f): it passes on the stub" in (
+        capsys.readouterr().out
+    )
+    # through a helper of the notebook that calls the student's function: fine
+    nb.cells.insert(2, new_code_cell("def twice(x):\n    return f(x)"))
+    nb.cells[3].source = "assert twice(1) == 2"
+    nbformat.write(nb, ex / "solutions" / "12_demo.ipynb")
+    assert main(["exercises", "build", "--dir", str(ex)]) == 0
+    # JupyterLab copies in exercises/ are skipped, not errors
+    (ex / "12_demo-Copy1.ipynb").write_text("{}", encoding="utf-8")
+    (ex / "Untitled.ipynb").write_text("{}", encoding="utf-8")
+    assert main(["exercises", "check", "--dir", str(ex)]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_check_runs_the_pristine_tests_on_the_callers_code():
+    from mfcourse.grading import check
+
+    ns = {"add": lambda a, b: a + b, "mul": lambda a, b: a + b}
+    lines: list[str] = []
+    result = check("90_grading_case", solutions=CASES / "solutions", namespace=ns, out=lines.append)
+    assert result.tests["case-add"][0] is True and result.tests["case-mul"][0] is False
+    assert result.tests["case-mul"][3].startswith("AssertionError")
+    assert "failing line 1 of the test: assert mul(2, 3) == 6" in result.tests["case-mul"][3]
+    assert (result.points, result.max_points, result.hidden) == (1, 3, 1)
+    one = check("case-mul", solutions=CASES / "solutions", namespace=ns, out=lines.append)
+    assert list(one.tests) == ["case-mul"]
+    with pytest.raises(ValueError, match="no exercise or graded test"):
+        check("77", solutions=CASES / "solutions", namespace=ns)
+
+
+def test_gradebook_rows():
+    rows = report.gradebook_rows({"ann": _results(), "bob": _results()[:1]})
+    assert [(r["student"], r["exercise"], r["points"]) for r in rows] == [
+        ("ann", "11_a", 3),
+        ("ann", "12_b", 1),
+        ("ann", "13_c", 0),
+        ("ann", "TOTAL", 4),
+        ("bob", "11_a", 3),
+        ("bob", "TOTAL", 3),
+    ]

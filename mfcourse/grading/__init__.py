@@ -9,8 +9,12 @@ cells mark solution regions between ``### BEGIN SOLUTION`` and ``### END SOLUTIO
   (``mfcourse exercises check``).
 - :mod:`mfcourse.grading.grade` grades student notebooks (``mfcourse grade``): it restores the
   pristine graded test cells by id from the solution notebooks, runs the notebook on a fresh kernel
-  through nbval with a per-cell timeout and scores each test.
-- :mod:`mfcourse.grading.report` renders the results (terminal table, JSON, JUnit XML, Markdown).
+  through the worker :mod:`mfcourse.grading.runner` (which observes the kernel's execute replies)
+  with a per-cell timeout and scores each test.
+- :mod:`mfcourse.grading.report` renders the results (terminal table, JSON, JUnit XML, Markdown,
+  CSV gradebook); :mod:`mfcourse.grading.feedback` words a failure (shared with ``check``).
+- :mod:`mfcourse.grading.checking`: ``check("11")`` inside a notebook runs the pristine tests.
+- :mod:`mfcourse.grading.guard`: ``forbid(...)``, so that delegating to the library fails.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ _WHERE = {
     "Restoration": "grade",
     "TestResult": "grade",
     "grade_notebooks": "grade",
+    "grade_students": "grade",
+    "check": "checking",
 }
 
 
@@ -51,8 +57,10 @@ __all__ = [
     "TestResult",
     "build_all",
     "build_student_notebook",
+    "check",
     "check_all",
     "grade_notebooks",
+    "grade_students",
     "graded_tests",
     "source_checksum",
 ]

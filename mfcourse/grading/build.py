@@ -19,6 +19,7 @@ deterministic and idempotent: re-running it on unchanged solutions rewrites noth
 
 from __future__ import annotations
 
+import ast
 import copy
 import hashlib
 import re
@@ -52,6 +53,8 @@ class GradedTest:
     index: int  # position among all cells of the notebook
     cell_id: str | None
     source: str
+    hidden: bool = False  # kept only in the solution; run in teacher mode
+    previous: tuple[str, ...] = ()  # checksums of earlier versions of this test (the course's)
 
     @property
     def checksum(self) -> str:
@@ -129,8 +132,20 @@ def graded_tests(nb, where: str = "notebook") -> list[GradedTest]:
                 f"{here}: graded test {test_id!r} carries an nbval marker or tag; graded tests "
                 "must run and pass plainly"
             )
+        hidden = grade.get("hidden", False)
+        if not isinstance(hidden, bool):
+            raise ExerciseFormatError(f"{here}: 'hidden' of test {test_id!r} must be true or false")
+        previous = grade.get("previous", [])
+        if not isinstance(previous, list) or not all(
+            isinstance(c, str) and c.startswith("sha256:") for c in previous
+        ):
+            raise ExerciseFormatError(
+                f"{here}: 'previous' of test {test_id!r} must be a list of 'sha256:...' checksums"
+            )
         seen[test_id] = index
-        tests.append(GradedTest(test_id, points, index, cell.get("id"), source))
+        tests.append(
+            GradedTest(test_id, points, index, cell.get("id"), source, hidden, tuple(previous))
+        )
     return tests
 
 
@@ -183,8 +198,26 @@ def strip_solutions(source: str, exercise: str, where: str = "cell") -> tuple[st
     return "\n".join(out), regions
 
 
-def build_student_notebook(solution_nb, exercise: str, where: str | None = None):
-    """The student notebook of a solution notebook (a new object; the input is not modified)."""
+def check_note(exercise: str) -> str:
+    """The paragraph that the build appends to the first cell of every student notebook."""
+    short = exercise.split("_", 1)[0]
+    return (
+        "> **Check as you go.** In a code cell of this notebook, run\n"
+        f'> `from mfcourse.grading import check; check("{short}")` (or one test:\n'
+        f'> `check("<test id>")`). It runs the course\'s own graded tests of exercise {short} on\n'
+        "> your current code, read from the course's solution notebook (so an edit to the test\n"
+        "> cells here changes nothing), and prints for each test the verdict and message that\n"
+        "> `mfcourse grade` would give."
+    )
+
+
+def build_student_notebook(
+    solution_nb, exercise: str, where: str | None = None, keep_hidden: bool = False
+):
+    """The student notebook of a solution notebook (a new object; the input is not modified).
+
+    Hidden tests (``"hidden": true``) are removed unless ``keep_hidden`` (the grader keeps them,
+    so that every test sits at its index of the solution notebook)."""
     where = where or exercise
     if not EXERCISE_NAME.match(exercise):
         raise ExerciseFormatError(
@@ -213,7 +246,9 @@ def build_student_notebook(solution_nb, exercise: str, where: str | None = None)
         cell.execution_count = None
         if index in by_index:
             test = by_index[index]
-            cell.metadata["mfcourse"]["grade"]["checksum"] = test.checksum
+            grade = cell.metadata["mfcourse"]["grade"]
+            grade.pop("previous", None)
+            grade["checksum"] = test.checksum
             cell.metadata["editable"] = False
             cell.metadata["deletable"] = False
             continue
@@ -224,6 +259,16 @@ def build_student_notebook(solution_nb, exercise: str, where: str | None = None)
             f"{where}: no solution region; mark the solution with lines {BEGIN_MARKER!r} and "
             f"{END_MARKER!r} in a code cell"
         )
+    if nb.cells and nb.cells[0].cell_type == "markdown":
+        nb.cells[0].source = nb.cells[0].source.rstrip("\n") + "\n\n" + check_note(exercise)
+    else:
+        raise ExerciseFormatError(
+            f"{where}: the first cell must be a markdown cell (title and statement); the build "
+            "adds the check-as-you-go note to it"
+        )
+    if not keep_hidden:
+        hidden = {t.index for t in tests if t.hidden}
+        nb.cells = [c for i, c in enumerate(nb.cells) if i not in hidden]
     nb.metadata["mfcourse"] = {
         "exercise": exercise,
         "generated_from": f"solutions/{exercise}.ipynb",
@@ -245,6 +290,64 @@ def default_exercises_dir() -> Path:
     from mfcourse.info import course_root
 
     return course_root() / "exercises"
+
+
+def _defined_names(tree) -> set[str]:
+    out: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                out.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+    return out
+
+
+def _used_names(tree) -> set[str]:
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def tests_blind_to_the_stub(solution_nb, where: str = "notebook") -> list[str]:
+    """Graded tests that cannot fail on the stub, found without a kernel.
+
+    The student writes the names defined in the code cells holding solution regions (functions,
+    classes, variables). A graded test that uses none of them -- directly or through a helper
+    function of the notebook that uses one -- does not exercise the student's code, so it passes
+    on the stub. Returns one message per such test.
+    """
+    student_names: set[str] = set()
+    helpers: dict[str, set[str]] = {}
+    for cell in solution_nb.cells:
+        if cell.get("cell_type") != "code" or grade_metadata(cell) is not None:
+            continue
+        source = _cell_source(cell)
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        if BEGIN_MARKER in source:
+            student_names |= _defined_names(tree)
+        else:
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                    helpers[node.name] = _used_names(node)
+    reach = set(student_names)
+    for _ in range(3):  # helpers that call the student's code, transitively
+        reach |= {h for h, used in helpers.items() if used & reach}
+    problems = []
+    for test in graded_tests(solution_nb, where):
+        try:
+            used = _used_names(ast.parse(test.source))
+        except SyntaxError as exc:
+            problems.append(f"{where}: graded test {test.id!r} is not valid Python: {exc}")
+            continue
+        if not used & reach:
+            problems.append(
+                f"{where}: graded test {test.id!r} uses none of the names the student writes "
+                f"({', '.join(sorted(student_names)) or 'none'}): it passes on the stub"
+            )
+    return problems
 
 
 @dataclass
@@ -294,6 +397,8 @@ def build_all(
         target = exercises_dir / sol.name
         try:
             text = expected_student_text(sol)
+            for problem in tests_blind_to_the_stub(nbformat.read(sol, as_version=4), str(sol)):
+                raise ExerciseFormatError(problem)
             for test in graded_tests(nbformat.reads(text, as_version=4), str(sol)):
                 if test.id in owners:
                     raise ExerciseFormatError(
@@ -319,6 +424,9 @@ def build_all(
             say(f"wrote       {display_path(target)}")
     names = {s.stem for s in solutions}
     for student in sorted(exercises_dir.glob("*.ipynb")):
+        if student.stem not in names and re.search(r"(-Copy\d+$)|(^Untitled)", student.stem):
+            say(f"skipped     {display_path(student)} (a JupyterLab copy or untitled notebook)")
+            continue
         if student.stem not in names:
             msg = (
                 f"{display_path(student)} has no solution notebook solutions/{student.name}; "

@@ -59,8 +59,10 @@ def register(subparsers) -> None:
         description=(
             "Grade student notebooks: restore the course's graded test cells by id from the "
             "solution notebooks (edited ones are restored, deleted ones re-inserted, both "
-            "reported), run each notebook on a fresh kernel through nbval with a per-cell "
-            "timeout, and score each test. Exit status 0 only if every graded test passed."
+            "reported), run each notebook on a fresh kernel with a per-cell timeout, and score "
+            "each test from the kernel's replies observed by the grader. Every exercise of the "
+            "course is reported (a missing one scores 0). Exit status 0 only if every graded "
+            "test passed."
         ),
     )
     g.add_argument(
@@ -93,6 +95,36 @@ def register(subparsers) -> None:
         default=None,
         metavar="FILE",
         help="write a Markdown summary (also appended to $GITHUB_STEP_SUMMARY when set)",
+    )
+    g.add_argument(
+        "--teacher",
+        action="store_true",
+        help="teacher mode: also run the hidden tests kept in the solution notebooks",
+    )
+    g.add_argument(
+        "--roster",
+        action="store_true",
+        help="batch mode for lecturers: each PATH is one student's folder (named after the "
+        "student); implies --teacher",
+    )
+    g.add_argument(
+        "--gradebook",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="with --roster: write the gradebook (student, exercise, points, ...) as CSV",
+    )
+    g.add_argument(
+        "--feedback",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --roster: write one Markdown feedback file per student (DIR/<student>.md)",
+    )
+    g.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="stop each notebook at its first failing graded test (quicker; later tests score 0)",
     )
     g.add_argument("--no-fail", action="store_true", help="exit 0 even if a test failed")
     g.add_argument("--quiet", action="store_true", help="no per-notebook progress lines")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -25,17 +26,34 @@ def _restoration_lines(r: ExerciseResult) -> list[str]:
     return [f"{x.action} test {x.id}: {x.detail}" for x in r.restorations]
 
 
-def table(results: list[ExerciseResult]) -> str:
-    """A plain-text table: one row per graded test, a total per exercise, notes, the grand total."""
+def _hidden_line(r: ExerciseResult) -> str | None:
+    ran = sum(t.hidden for t in r.tests)
+    if r.hidden_tests and not ran:
+        return (
+            f"the course has {r.hidden_tests} hidden test(s) for this exercise, run by the "
+            "lecturer only (not included here)"
+        )
+    if ran:
+        return f"{ran} of these tests are hidden tests (teacher mode)"
+    return None
+
+
+def table(results: list[ExerciseResult], notes: list[str] | None = None) -> str:
+    """A plain-text table: one row per graded test (the whole message of a failure, indented),
+    a total per exercise, notes, the grand total."""
     w_ex = max([len("exercise")] + [len(r.exercise) for r in results])
     w_id = max([len("test")] + [len(t.id) for r in results for t in r.tests])
     lines = [f"{'exercise':<{w_ex}}  {'test':<{w_id}}  {'points':>7}  result"]
     lines.append("-" * len(lines[0]) + "-" * 20)
     for r in results:
-        for t in r.tests:
+        condensed = bool(r.errors) and all(t.status == "not run" for t in r.tests)
+        for t in [] if condensed else r.tests:  # not graded at all: one line, the total
             result = "passed" if t.passed else f"{t.status.upper()}: {t.message}"
             pts = f"{t.points}/{t.max_points}"
-            lines.append(f"{r.exercise:<{w_ex}}  {t.id:<{w_id}}  {pts:>7}  {result}")
+            first, *more = result.splitlines() or [""]
+            lines.append(f"{r.exercise:<{w_ex}}  {t.id:<{w_id}}  {pts:>7}  {first}")
+            pad = " " * (w_ex + w_id + 13)
+            lines.extend(pad + m for m in more)
         total = f"{r.points}/{r.max_points}"
         lines.append(f"{r.exercise:<{w_ex}}  {'(total)':<{w_id}}  {total:>7}  {r.notebook}")
         for msg in r.errors:
@@ -44,18 +62,26 @@ def table(results: list[ExerciseResult]) -> str:
             lines.append(f"{'':<{w_ex}}  note: {msg}")
         for msg in r.cell_errors:
             lines.append(f"{'':<{w_ex}}  your code: {msg}")
+        hidden = _hidden_line(r)
+        if hidden:
+            lines.append(f"{'':<{w_ex}}  note: {hidden}")
+    for msg in notes or []:
+        lines.append(f"note: {msg}")
     points, max_points, n_passed, n_tests = _totals(results)
     verdict = "all tests passed" if all(r.passed for r in results) else "NOT all tests passed"
     lines.append(
         f"TOTAL {points}/{max_points} points, {n_passed}/{n_tests} tests passed in "
-        f"{len(results)} notebook(s): {verdict}"
+        f"{len(results)} exercise(s): {verdict}"
     )
     return "\n".join(lines)
 
 
-def as_dict(results: list[ExerciseResult], timeout: float | None = None) -> dict:
+def as_dict(
+    results: list[ExerciseResult], timeout: float | None = None, notes: list[str] | None = None
+) -> dict:
     points, max_points, n_passed, n_tests = _totals(results)
     return {
+        "notes": list(notes or []),
         "mfcourse": __version__,
         "timeout": timeout,
         "points": points,
@@ -67,11 +93,69 @@ def as_dict(results: list[ExerciseResult], timeout: float | None = None) -> dict
     }
 
 
-def write_json(results: list[ExerciseResult], path: Path, timeout: float | None = None) -> None:
+def write_json(
+    results: list[ExerciseResult],
+    path: Path,
+    timeout: float | None = None,
+    notes: list[str] | None = None,
+) -> None:
     Path(path).write_text(
-        json.dumps(as_dict(results, timeout), indent=1, ensure_ascii=False) + "\n",
+        json.dumps(as_dict(results, timeout, notes), indent=1, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
+
+
+def write_json_students(
+    by_student: dict[str, list[ExerciseResult]],
+    path: Path,
+    timeout: float | None = None,
+    notes: dict[str, list[str]] | None = None,
+) -> None:
+    """Batch mode: ``{"students": {name: <the report of one student>}}``."""
+    data = {"mfcourse": __version__, "timeout": timeout, "students": {}}
+    for who, results in by_student.items():
+        data["students"][who] = as_dict(results, timeout, (notes or {}).get(who))
+    Path(path).write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def gradebook_rows(by_student: dict[str, list[ExerciseResult]]) -> list[dict]:
+    """One row per student and exercise of the roster, then a ``TOTAL`` row per student."""
+    rows = []
+    for who, results in by_student.items():
+        for r in results:
+            rows.append(
+                {
+                    "student": who,
+                    "exercise": r.exercise,
+                    "points": r.points,
+                    "max_points": r.max_points,
+                    "tests_passed": sum(t.passed for t in r.tests),
+                    "tests": len(r.tests),
+                    "notes": "; ".join(m.splitlines()[0] for m in r.errors),
+                }
+            )
+        points, max_points, n_passed, n_tests = _totals(results)
+        rows.append(
+            {
+                "student": who,
+                "exercise": "TOTAL",
+                "points": points,
+                "max_points": max_points,
+                "tests_passed": n_passed,
+                "tests": n_tests,
+                "notes": "",
+            }
+        )
+    return rows
+
+
+def write_gradebook(by_student: dict[str, list[ExerciseResult]], path: Path) -> None:
+    """The CSV gradebook: student, exercise, points (and max_points, tests, notes)."""
+    rows = gradebook_rows(by_student)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["student"])
+        w.writeheader()
+        w.writerows(rows)
 
 
 def _x(text: str) -> str:
@@ -125,8 +209,10 @@ def junit(results: list[ExerciseResult]) -> str:
             ET.SubElement(cprops, "property", name="points", value=str(t.points))
             ET.SubElement(cprops, "property", name="max_points", value=str(t.max_points))
             if not t.passed:
-                fail = ET.SubElement(case, "failure", message=_x(f"{t.status}: {t.message}"))
-                fail.text = _x(t.details or t.message)
+                fail = ET.SubElement(
+                    case, "failure", message=_x(f"{t.status}: {t.message.splitlines()[0]}")
+                )
+                fail.text = _x(t.message + ("\n\n" + t.details if t.details else ""))
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
 
@@ -136,17 +222,19 @@ def write_junit(results: list[ExerciseResult], path: Path) -> None:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    return text.replace("|", "\\|").replace("\n", "<br>").replace("`", "'")
 
 
-def markdown(results: list[ExerciseResult]) -> str:
-    """A Markdown summary (for ``$GITHUB_STEP_SUMMARY``): totals, one row per exercise, details."""
+def markdown(
+    results: list[ExerciseResult], title: str = "Exercise grades", notes: list[str] | None = None
+) -> str:
+    """A Markdown summary (for ``$GITHUB_STEP_SUMMARY``, and the per-student feedback of batch
+    mode): totals, one row per exercise, then details with the whole message of each failure."""
     points, max_points, n_passed, n_tests = _totals(results)
     ok = all(r.passed for r in results)
     icon = "✅" if ok else "❌"
     out = [
-        f"## {icon} Exercise grades: {points}/{max_points} points "
-        f"({n_passed}/{n_tests} tests passed)",
+        f"## {icon} {title}: {points}/{max_points} points ({n_passed}/{n_tests} tests passed)",
         "",
         "| exercise | points | tests passed | notes |",
         "| --- | ---: | ---: | --- |",
@@ -173,9 +261,14 @@ def markdown(results: list[ExerciseResult]) -> str:
             out.append(f"- restored: {_md(msg)}")
         for msg in r.cell_errors:
             out.append(f"- your code: {_md(msg)}")
+        hidden = _hidden_line(r)
+        if hidden:
+            out.append(f"- {hidden}")
         out += ["", "| test | points | result |", "| --- | ---: | --- |"]
         for t in r.tests:
             res = "passed" if t.passed else f"{t.status}: {_md(t.message)}"
             out.append(f"| `{t.id}` | {t.points}/{t.max_points} | {res} |")
         out += ["", "</details>"]
+    for note in notes or []:
+        out += ["", f"- note: {_md(note)}"]
     return "\n".join(out)
