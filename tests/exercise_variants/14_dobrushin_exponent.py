@@ -36,7 +36,7 @@ VARIANTS = {
     "delegates to the library (transport.w1)": {
         "cell": 1,
         "source": """def w1_empirical(x, v, y, w):
-    return transport.w1(np.column_stack([x, v]), np.column_stack([y, w]))
+    return transport.w1(np.column_stack([x, v]), np.column_stack([y, w]), periodic=(0,))
 """,
     },
     "no wrap-around on the circle": {
