@@ -60,6 +60,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from mfcourse.transport import gaussian_w2
+
 __all__ = [
     "HarmonicPairModel",
     "harmonic_flow",
@@ -70,13 +72,15 @@ __all__ = [
     "husimi_covariance",
     "mean_field_covariance",
     "marginal_covariance",
-    "centred_w2",
     "mean_field_error_table",
     "coupling_functional",
     "coupling_functional_rate",
     "lln_term",
     "gronwall_bound",
 ]
+
+
+_ZERO = np.zeros(2)
 
 
 def _check_positive(name: str, value: float) -> float:
@@ -210,24 +214,6 @@ def marginal_covariance(model: HarmonicPairModel, cov0, n: int, t) -> np.ndarray
     return (1 - 1 / n) * rel + com / n
 
 
-def centred_w2(s1, s2) -> float:
-    r""":math:`W_2(\mathcal N(0,S_1), \mathcal N(0,S_2))` on :math:`\mathbf R^2`, computed as
-    :math:`\operatorname{tr}((T-I)S_1(T-I))^{1/2}` with the optimal map
-    :math:`T = S_1^{-1/2}(S_1^{1/2}S_2S_1^{1/2})^{1/2}S_1^{-1/2}`. Unlike the trace formula
-    of :func:`mfcourse.transport.gaussian_w2` this has no cancellation, so it keeps its
-    relative accuracy when :math:`S_2 - S_1` is tiny (here :math:`O(1/N)`, :math:`N` up to
-    :math:`10^4`)."""
-    s1, s2 = _check_cov("s1", s1), _check_cov("s2", s2)
-    w, v = np.linalg.eigh(s1)
-    r1 = (v * np.sqrt(w)) @ v.T
-    r1inv = (v / np.sqrt(w)) @ v.T
-    m = r1 @ s2 @ r1
-    wm, vm = np.linalg.eigh(0.5 * (m + m.T))
-    root = (vm * np.sqrt(np.clip(wm, 0, None))) @ vm.T
-    tmi = r1inv @ root @ r1inv - np.eye(2)
-    return float(math.sqrt(max(np.trace(tmi @ s1 @ tmi), 0.0)))
-
-
 def mean_field_error_table(
     model: HarmonicPairModel,
     eps_values: Sequence[float],
@@ -261,7 +247,7 @@ def mean_field_error_table(
         hartree = husimi_covariance(mean_field_covariance(model, w0, t), eps)
         for k, n in enumerate(n_values):
             exact = husimi_covariance(marginal_covariance(model, w0, n, t), eps)
-            out[i, k] = centred_w2(exact, hartree)
+            out[i, k] = gaussian_w2(_ZERO, exact, _ZERO, hartree)
     return out
 
 
