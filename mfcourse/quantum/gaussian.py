@@ -13,7 +13,7 @@ for every :math:`N` and :math:`\varepsilon`: the scaled Hamiltonian (seed 002 (3
     = \sum_{j=1}^N -\tfrac12\varepsilon^2\partial_{x_j}^2 + \frac\kappa2\sum_{j=1}^N(x_j-\bar x)^2,
     \qquad \bar x = \frac1N\sum_j x_j,\ \kappa > 0 .
 
-Facts used (all elementary; proofs in lecture 3, §6):
+Facts used (all elementary; derived in lecture 3, §4 and §7, and Problem 3.4):
 
 * :math:`\mathcal H_N` is quadratic, so the Wigner function of the N-body state is transported
   *exactly* by the classical Hamiltonian flow :math:`S_t` (the Moyal bracket of a quadratic
