@@ -278,3 +278,39 @@ def wkb_study(
         uq[float(eps)] = np.array(rows)
         disp[float(eps)] = frames
     return WKBStudy(eps_values, times, x, uc, uq, err, wig, t_caustic, display_v, disp)
+
+
+# ------------------------------------------------------------------------------------------
+# the law-of-large-numbers step of the proof of Theorem 3.5, evaluated on a Vlasov density
+# ------------------------------------------------------------------------------------------
+def force_variance(rho, interaction, length: float = TWO_PI) -> tuple[float, float]:
+    r"""The two integrals behind Step 5 of the proof of Theorem 3.5 (seed 002 §3.3; lecture 3
+    §5) for a position density :math:`\rho` sampled on the uniform periodic grid
+    :math:`x_j = jL/n`:
+
+    .. math::
+
+        \sigma^2 = \iint\big|V'(x-y) - F(x)\big|^2\rho(x)\rho(y)\,dx\,dy,\qquad
+        m_2 = \int|F(x)|^2\rho(x)\,dx,\qquad F = V'\star\rho .
+
+    With i.i.d. positions of law :math:`\rho`, the proof's integral is exactly
+    :math:`\frac1N\sum_j\mathbb E|B_j|^2 = ((N-1)\sigma^2 + m_2)/N^2`, which the seed bounds by
+    :math:`4\|\nabla V\|_\infty^2/N`. Direct :math:`O(n^2)` sums (the trapezoidal rule,
+    spectrally accurate for smooth periodic :math:`\rho`); ``n`` at most 4096.
+    """
+    rho = np.asarray(rho, dtype=float)
+    if rho.ndim != 1 or rho.size < 4 or not np.all(np.isfinite(rho)) or rho.min() < 0:
+        raise ValueError("rho must be a finite nonnegative 1-D array of at least 4 grid values")
+    if rho.size > 4096:
+        raise ValueError(f"rho has {rho.size} points; at most 4096 (an n x n matrix is formed)")
+    n = rho.size
+    dx = length / n
+    mass = rho.sum() * dx
+    if not abs(mass - 1) < 1e-6:
+        raise ValueError(f"rho must be a probability density (integral 1), got {mass:.8f}")
+    x = dx * np.arange(n)
+    dv = interaction.dV(x[:, None] - x[None, :])  # V'(x_i - y_j)
+    w = rho * dx
+    f = dv @ w  # F(x_i)
+    sigma2 = float(w @ ((dv - f[:, None]) ** 2 @ w))
+    return sigma2, float(w @ f**2)
