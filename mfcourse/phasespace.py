@@ -678,8 +678,10 @@ def theorem35_bound(
     The constants come from ``interaction`` (its ``lip_grad`` and ``sup_grad``) or are given.
     The Grönwall term is written :math:`(e^{\Gamma t}-1)/\Gamma`, which vanishes at
     :math:`t = 0` as the proof's Grönwall argument gives (the seed's typesetting places the
-    :math:`-1` ambiguously). For Hartree (:math:`N = \infty`) only the :math:`d\varepsilon`
-    term remains. Vectorised in ``t``.
+    :math:`-1` ambiguously). The proof (lecture 3, §5) gives :math:`1/N` where the seed's
+    statement has :math:`1/(N-1)`; we keep the seed's weaker (hence also true) form here.
+    For Hartree (:math:`N = \infty`) only the :math:`d\varepsilon` term remains (Corollary 5.2
+    of lecture 3). Vectorised in ``t``.
     """
     eps = check_epsilon(eps)
     if interaction is not None:

@@ -66,3 +66,34 @@ def test_wkb_velocity_converges_at_second_order_before_the_caustic():
 def test_coarsen_preserves_mass():
     a = np.random.default_rng(6).random((8, 6))
     assert l3.coarsen(a).sum() * 4 == pytest.approx(a.sum())
+
+
+def test_force_variance_closed_form_for_hmf():
+    # rho = (1 + a cos x)/2pi, V = -cos x: F = (a/2) sin x, sigma^2 = 1/2 - a^2/8, m2 = a^2/8
+    a = 0.5
+    x = 2 * math.pi / 128 * np.arange(128)
+    rho = (1 + a * np.cos(x)) / (2 * math.pi)
+    s2, m2 = l3.force_variance(rho, PairInteraction.hmf())
+    assert s2 == pytest.approx(0.5 - a**2 / 8, abs=1e-12)
+    assert m2 == pytest.approx(a**2 / 8, abs=1e-12)
+    with pytest.raises(ValueError, match="probability"):
+        l3.force_variance(2 * rho, PairInteraction.hmf())
+
+
+def test_force_variance_against_monte_carlo():
+    # the proof's LLN integral ((N-1) sigma^2 + m2)/N^2 for i.i.d. positions, by sampling
+    hmf = PairInteraction.hmf()
+    x = 2 * math.pi / 256 * np.arange(256)
+    rho = np.exp(np.cos(x - 1.0)) + 0.3 * np.exp(2 * np.cos(x + 2.0))
+    rho /= rho.sum() * (x[1] - x[0])
+    s2, m2 = l3.force_variance(rho, hmf)
+    rng = np.random.default_rng(5)
+    n, samples = 4, 200_000
+    p = rho / rho.sum()
+    pos = rng.choice(x, size=(samples, n), p=p)  # the grid law: the sums are then exact
+    f_grid = hmf.dV(x[:, None] - x[None, :]) @ (rho * (x[1] - x[0]))
+    idx = np.searchsorted(x, pos[:, 0])
+    b1 = hmf.dV(pos[:, :1] - pos).mean(axis=1) - f_grid[idx]
+    mc = np.mean(b1**2)
+    exact = ((n - 1) * s2 + m2) / n**2
+    assert abs(mc - exact) < 5 * np.std(b1**2) / math.sqrt(samples), (mc, exact)

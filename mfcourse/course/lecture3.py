@@ -193,80 +193,6 @@ def hartree_to_vlasov(
 
 
 # ------------------------------------------------------------------------------------------
-# the diagonal: N-body quantum -> Hartree at several eps (seed 001 Theorem 2.4)
-# ------------------------------------------------------------------------------------------
-@dataclass
-class DiagonalStudy:
-    r"""Mean-field errors of the quantum ring model at several :math:`\varepsilon = \hbar`:
-    ``trace[i, k]`` :math:`= \|\gamma^{(1)}_N(t) - |\psi_t\rangle\langle\psi_t|\|_1` and
-    ``w2[i, k]`` :math:`= W_2(\widetilde W_\varepsilon[\gamma^{(1)}_N(t)],
-    \widetilde W_\varepsilon[|\psi_t\rangle\langle\psi_t|])` for ``eps[i]`` and ``Ns[k]`` at
-    time ``t``; ``bound_2_8[i, k]`` is seed 002 Theorem 2.8's bound (operator norm)."""
-
-    eps: np.ndarray
-    Ns: np.ndarray
-    t: float
-    trace: np.ndarray
-    w2: np.ndarray
-    bound_2_8: np.ndarray
-    seconds: float = 0.0
-
-
-def diagonal_study(
-    eps_values: Sequence[float] = (0.5, 0.25, 0.125),
-    Ns: Sequence[int] = (4, 8, 16, 32),
-    t: float = 2.0,
-    *,
-    k_max: int = 2,
-    n_grid: int = 64,
-    progress: Callable[[str], None] | None = print,
-) -> DiagonalStudy:
-    r"""Bosons on the ring (lecture 2's model: HMF interaction, plane waves :math:`|k| \le
-    k_{\max}`, kinetic energy :math:`\varepsilon^2k^2/2`) evolved exactly from
-    :math:`\psi_0^{\otimes N}` with :math:`\hbar = \varepsilon`, against Hartree in the same
-    modes. The one-particle marginals are put on a grid of ``n_grid`` points and compared in
-    trace norm and through their Husimi functions (:func:`mfcourse.phasespace.w2_linearized`).
-    """
-    import time
-
-    from mfcourse.course import lecture2 as L2
-    from mfcourse.interaction import PairInteraction
-    from mfcourse.quantum.fock import NBodyProblem, density_matrix_distances, ring_model
-    from mfcourse.quantum.hartree import evolve_modes
-
-    t0 = time.perf_counter()
-    hmf = PairInteraction.hmf()
-    _, psi0 = L2.ring_setup(k_max=k_max)
-    eps_values = np.asarray(eps_values, dtype=float)
-    Ns = np.asarray(Ns, dtype=int)
-    x = TWO_PI / n_grid * np.arange(n_grid)
-    modes = np.exp(1j * np.outer(x, np.arange(-k_max, k_max + 1))) / math.sqrt(TWO_PI)
-    tr = np.empty((eps_values.size, Ns.size))
-    w2 = np.empty_like(tr)
-    b28 = np.empty_like(tr)
-    for i, eps in enumerate(eps_values):
-        model = ring_model(hmf, k_max, hbar=float(eps))
-        psi_t = evolve_modes(model, psi0, [0.0, t])[-1]
-        hartree = modes @ np.outer(psi_t, psi_t.conj()) @ modes.conj().T
-        p, q_h = ps.husimi(hartree, x, eps, check=False)
-        for k, N in enumerate(Ns):
-            prob = NBodyProblem.build(model, int(N))
-            g1 = prob.space.gamma1(prob.evolve(prob.product_state(psi0), [t])[-1])
-            tr[i, k] = density_matrix_distances(g1, psi_t)["trace"]
-            _, q_n = ps.husimi(modes @ g1 @ modes.conj().T, x, eps, check=False)
-            w2[i, k] = ps.w2_linearized(
-                np.clip(q_n, 0, None), np.clip(q_h, 0, None), x, p, period=TWO_PI
-            )
-            b28[i, k] = float(L2.theorem_2_8_bound(model, N, t))
-        if progress:
-            progress(
-                f"eps = {eps:g}: trace {np.array2string(tr[i], precision=3)}, "
-                f"W2 {np.array2string(w2[i], precision=3)} ({time.perf_counter() - t0:.1f} s)"
-            )
-    return DiagonalStudy(eps_values, Ns, t, tr, w2, b28, time.perf_counter() - t0)
-
-
-# ------------------------------------------------------------------------------------------
 # monokinetic (WKB) data
 # ------------------------------------------------------------------------------------------
 @dataclass
@@ -352,3 +278,39 @@ def wkb_study(
         uq[float(eps)] = np.array(rows)
         disp[float(eps)] = frames
     return WKBStudy(eps_values, times, x, uc, uq, err, wig, t_caustic, display_v, disp)
+
+
+# ------------------------------------------------------------------------------------------
+# the law-of-large-numbers step of the proof of Theorem 3.5, evaluated on a Vlasov density
+# ------------------------------------------------------------------------------------------
+def force_variance(rho, interaction, length: float = TWO_PI) -> tuple[float, float]:
+    r"""The two integrals behind Step 5 of the proof of Theorem 3.5 (seed 002 §3.3; lecture 3
+    §5) for a position density :math:`\rho` sampled on the uniform periodic grid
+    :math:`x_j = jL/n`:
+
+    .. math::
+
+        \sigma^2 = \iint\big|V'(x-y) - F(x)\big|^2\rho(x)\rho(y)\,dx\,dy,\qquad
+        m_2 = \int|F(x)|^2\rho(x)\,dx,\qquad F = V'\star\rho .
+
+    With i.i.d. positions of law :math:`\rho`, the proof's integral is exactly
+    :math:`\frac1N\sum_j\mathbb E|B_j|^2 = ((N-1)\sigma^2 + m_2)/N^2`, which the seed bounds by
+    :math:`4\|\nabla V\|_\infty^2/N`. Direct :math:`O(n^2)` sums (the trapezoidal rule,
+    spectrally accurate for smooth periodic :math:`\rho`); ``n`` at most 4096.
+    """
+    rho = np.asarray(rho, dtype=float)
+    if rho.ndim != 1 or rho.size < 4 or not np.all(np.isfinite(rho)) or rho.min() < 0:
+        raise ValueError("rho must be a finite nonnegative 1-D array of at least 4 grid values")
+    if rho.size > 4096:
+        raise ValueError(f"rho has {rho.size} points; at most 4096 (an n x n matrix is formed)")
+    n = rho.size
+    dx = length / n
+    mass = rho.sum() * dx
+    if not abs(mass - 1) < 1e-6:
+        raise ValueError(f"rho must be a probability density (integral 1), got {mass:.8f}")
+    x = dx * np.arange(n)
+    dv = interaction.dV(x[:, None] - x[None, :])  # V'(x_i - y_j)
+    w = rho * dx
+    f = dv @ w  # F(x_i)
+    sigma2 = float(w @ ((dv - f[:, None]) ** 2 @ w))
+    return sigma2, float(w @ f**2)
