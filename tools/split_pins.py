@@ -12,6 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_ONLY = {"ruff", "pytest-timeout", "playwright", "greenlet", "pyee"}
+TEST_ONLY |= {"hypothesis", "sortedcontainers"}  # property-based tests (issue #19)
 # The website (issue #20): Sphinx, MyST-NB, the book theme, MathJax, and what they pull in.
 TEST_ONLY |= {
     "accessible-pygments",
