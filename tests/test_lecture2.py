@@ -274,3 +274,28 @@ def test_chaotic_morphism_collapses_C_to_the_hartree_commutator():
     Vpsi = model.mean_field_matrix(psi)
     expected = np.conj(psi) @ (Vpsi @ A - A @ Vpsi) @ psi
     np.testing.assert_allclose(C, expected * np.eye(space.dim), atol=1e-14)
+
+
+def test_proof_audit_explorer_scrubs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    model, psi0 = L2.two_mode_setup()
+    ring, phi0 = L2.ring_setup(k_max=1)
+    times = np.linspace(0, 1, 6)
+    audits = {
+        "two modes": L2.proof_audit(model, psi0, [6, 12], times),
+        "ring": L2.proof_audit(ring, phi0, [4, 8], times),
+    }
+    box = L2.proof_audit_explorer(audits)
+    it, iN, mdl = box.children[1].children
+    out = [c for c in box.children if "mfcourse-figure" in c._dom_classes][0]
+    status = [c for c in box.children if "mfcourse-status" in c._dom_classes][0]
+    for name in ("ring", "two modes"):
+        mdl.value = name
+        for n in (0, 1):
+            iN.value = n
+            for k in range(1, 6):
+                it.value = k
+                assert "redrawn in" in status.value
+                assert not any(o.get("name") == "stderr" for o in out.outputs), out.outputs

@@ -346,9 +346,9 @@ class ProofAudit:
     * ``gronwall``: the Gronwall bound of the proof of Theorem 2.8 (with the Galerkin
       self-term, zero for two modes),
       :math:`e^{2Lt/\hbar}/\sqrt N+(1+\bar\delta/2L)(e^{2Lt/\hbar}-1)/N`;
-    * ``pickl`` :math:`\mathcal E(t)=1-\langle\psi_t|\gamma_N^{(1)}(t)|\psi_t\rangle`, ``dpickl``
+    * ``pickl`` :math:`\mathcal{E}(t)=1-\langle\psi_t|\gamma_N^{(1)}(t)|\psi_t\rangle`, ``dpickl``
       its exact time derivative, ``rhs`` the right side
-      :math:`\frac{6L(t)}\hbar(\mathcal E+\frac2N)+\frac{\delta_P(t)}{N\hbar}` of the differential
+      :math:`\frac{6L(t)}\hbar(\mathcal{E}+\frac2N)+\frac{\delta_P(t)}{N\hbar}` of the differential
       inequality, ``integrated`` the solution of :math:`y'=\frac{6L}\hbar y+\frac{12L}{N\hbar}
       +\frac{\delta_P}{N\hbar}`, y(0) = 0 (:math:`=\frac2N(e^{6\int L/\hbar}-1)` when
       :math:`\delta_P=0`).
@@ -382,18 +382,18 @@ class ProofAudit:
 
     @property
     def derivative_ratio(self) -> np.ndarray:
-        r""":math:`|d\mathcal E/dt|` over the right side of the differential inequality."""
+        r""":math:`|d\mathcal{E}/dt|` over the right side of the differential inequality."""
         return np.abs(self.dpickl) / self.rhs
 
     @property
     def integrated_ratio(self) -> np.ndarray:
-        r""":math:`\mathcal E(t)` over its integrated bound (t > 0)."""
+        r""":math:`\mathcal{E}(t)` over its integrated bound (t > 0)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(self.integrated > 0, self.pickl / self.integrated, 0.0)
 
     @property
     def sqrt_ratio(self) -> np.ndarray:
-        r"""Knowles–Pickl step: :math:`\|\gamma-P\|_1/\sqrt{8\mathcal E}` (t > 0)."""
+        r"""Knowles–Pickl step: :math:`\|\gamma-P\|_1/\sqrt{8\mathcal{E}}` (t > 0)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             root = np.sqrt(8 * np.clip(self.pickl, 0, None))
             return np.where(root > 0, self.trace / root, 0.0)
@@ -435,8 +435,8 @@ def proof_audit(
     r"""Evaluate the chains of inequalities of seed 002 Theorem 2.8 and Theorem 2.9 along the
     exact N-body dynamics (see :class:`ProofAudit`). ``times`` must start at 0.
 
-    :math:`d\mathcal E/dt` is computed exactly in the Heisenberg picture,
-    :math:`\frac{d\mathcal E}{dt}=\frac{2}{N\hbar}\,\mathrm{Im}\,
+    :math:`d\mathcal{E}/dt` is computed exactly in the Heisenberg picture,
+    :math:`\frac{d\mathcal{E}}{dt}=\frac{2}{N\hbar}\,\mathrm{Im}\,
     \langle(\mathcal H_N-d\Gamma(h_{\psi_t}))\Psi_t|d\Gamma(P_t)\Psi_t\rangle`,
     :math:`h_\psi=h+V_\psi`, :math:`P_t=|\psi_t\rangle\langle\psi_t|`. The commutator norms are
     evaluated at every
@@ -680,3 +680,105 @@ def fmt_dim(n: int) -> str:
     lg = math.log10(n)  # exact for Python integers of any size
     exponent = math.floor(lg)
     return f"{10 ** (lg - exponent):.2f}e{exponent}"
+
+
+def proof_audit_explorer(audits: dict[str, ProofAudit]):
+    r"""Dashboard scrubbing precomputed :class:`ProofAudit` s over t, N and the model: left, the
+    chain of Pickl's method and of Theorem 2.8 along t for the chosen N (ℰ, its integrated
+    bound, the trace norm, :math:`\sqrt{8\mathcal{E}}`, the operator norm, the Gronwall bound);
+    right, the loss ratio of each audited step at the chosen (N, t) (all at most 1 when the
+    proofs' inequalities hold)."""
+    import ipywidgets as widgets
+
+    from mfcourse.course.dashboard import ScrubFigure, dashboard
+    from mfcourse.course.plotting import ROLE, figure, freeze_layout
+
+    names = list(audits)
+    first = audits[names[0]]
+    nt = first.times.size
+    n_n = min(a.Ns.size for a in audits.values())
+    controls = {
+        "it": widgets.IntSlider(value=nt - 1, min=1, max=nt - 1, description="time index"),
+        "iN": widgets.IntSlider(value=0, min=0, max=n_n - 1, description="N index"),
+        "model": widgets.Dropdown(options=names, value=names[0], description="model"),
+    }
+    series = [
+        ("pickl", r"$\mathcal{E}(t)$", ROLE["quantum"], "-"),
+        ("integrated", r"integrated bound on $\mathcal{E}$", ROLE["bound"], ":"),
+        ("trace", r"$\|\gamma-P_t\|_1$", ROLE["measured"], "-"),
+        ("root", r"$\sqrt{8\mathcal{E}}$", ROLE["quantum"], "--"),
+        ("operator", r"$\|\gamma-P_t\|$", ROLE["mean_field"], "-"),
+        ("gronwall", "Gronwall bound (Thm 2.8)", ROLE["bound"], "--"),
+    ]
+    ratio_names = [
+        ("commutator_ratio", "(a) commutator\n/ (2/N)"),
+        ("derivative_ratio", "(b) |dE/dt|\n/ right side"),
+        ("integrated_ratio", "(b) E / integrated\nbound"),
+        ("sqrt_ratio", "(c) trace /\nsqrt(8E)"),
+        ("gronwall_ratio", "operator /\nGronwall"),
+    ]
+    fig, (ax, ax2) = figure(ncols=2, height=3.6)
+    ax.set_yscale("log")
+    ax.set_xlabel("time $t$")
+    ax.set_title(" ")
+    lines = {}
+    for key, label, colour, style in series:
+        (lines[key],) = ax.plot([], [], style, color=colour, label=label)
+    (marker,) = ax.plot([], [], "|", color="k", ms=200, alpha=0.4)
+    ax.legend(fontsize=6, loc="lower right")
+    bars = ax2.bar(range(len(ratio_names)), np.zeros(len(ratio_names)), color=ROLE["measured"])
+    ax2.axhline(1.0, color=ROLE["bound"], ls="--", lw=1)
+    ax2.set_yscale("log")
+    ax2.set_ylim(1e-4, 2)
+    ax2.set_xticks(range(len(ratio_names)), [r for _, r in ratio_names], fontsize=6)
+    ax2.set_ylabel("measured / bound (loss of the step)")
+    ax2.set_title(" ")
+    freeze_layout(fig)
+    frame = ScrubFigure(fig, [*lines.values(), marker, *bars, ax.title, ax2.title])
+    shown = [None]
+
+    def values(a, i):
+        return {
+            "pickl": a.pickl[i],
+            "integrated": a.integrated[i],
+            "trace": a.trace[i],
+            "root": np.sqrt(8 * np.clip(a.pickl[i], 0, None)),
+            "operator": a.operator[i],
+            "gronwall": a.gronwall[i],
+        }
+
+    def update(it, iN, model):
+        a = audits[model]
+        if shown[0] != model:
+            allv = np.concatenate(
+                [np.ravel(v[1:]) for i in range(a.Ns.size) for v in values(a, i).values()]
+            )
+            allv = allv[np.isfinite(allv) & (allv > 0)]
+            ax.set_xlim(0, a.times[-1])
+            ax.set_ylim(allv.min() / 2, min(allv.max() * 2, 1e3))
+            frame.invalidate(relayout=True)
+            shown[0] = model
+        i = min(int(iN), a.Ns.size - 1)
+        for key, y in values(a, i).items():
+            lines[key].set_data(a.times[1:], y[1:])
+        t = a.times[it]
+        marker.set_data([t], [np.sqrt(ax.get_ylim()[0] * ax.get_ylim()[1])])
+        for bar, (attr, _) in zip(bars, ratio_names, strict=True):
+            r = getattr(a, attr)[i]
+            if attr == "commutator_ratio":  # evaluated on a coarser time grid
+                done = np.nonzero(np.isfinite(r[: it + 1]))[0]
+                r = r[done[-1]] if done.size else np.nan
+            else:
+                r = r[it]
+            bar.set_height(r if np.isfinite(r) and r > 0 else 1e-6)
+        ax.set_title(f"{model}, N = {a.Ns[i]}")
+        ax2.set_title(f"losses at t = {t:.2f}")
+        return frame
+
+    return dashboard(
+        update,
+        controls,
+        primary="it",
+        kind="scrub",
+        title="Proof-audit explorer: each inequality of Theorem 2.8 and Pickl's method",
+    )
