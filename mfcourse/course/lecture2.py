@@ -412,8 +412,8 @@ def _audit_test_operators(psi0) -> list[np.ndarray]:
 def _integrate_linear(times, a, b) -> np.ndarray:
     r"""Solution of :math:`y'=a(t)y+b(t)`, y(0) = 0, on the grid: :math:`y(t)=\int_0^tb(s)
     e^{\int_s^ta}ds` with trapezoid quadrature of both integrals (exact for constant a, b up to
-    the quadrature of b e^{-∫a}, which is refined 8 times per interval)."""
-    fine = np.linspace(times[0], times[-1], 8 * (times.size - 1) + 1)
+    the quadrature of b e^{-∫a}, which is refined 64 times per interval)."""
+    fine = np.linspace(times[0], times[-1], 64 * (times.size - 1) + 1)
     af, bf = np.interp(fine, times, a), np.interp(fine, times, b)
     A = np.concatenate([[0.0], np.cumsum(0.5 * (af[1:] + af[:-1]) * np.diff(fine))])
     g = bf * np.exp(-A)
