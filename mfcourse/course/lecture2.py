@@ -729,7 +729,7 @@ def proof_audit_explorer(audits: dict[str, ProofAudit]):
     bars = ax2.bar(range(len(ratio_names)), np.zeros(len(ratio_names)), color=ROLE["measured"])
     ax2.axhline(1.0, color=ROLE["bound"], ls="--", lw=1)
     ax2.set_yscale("log")
-    ax2.set_ylim(1e-4, 2)
+    ax2.set_ylim(1e-11, 3)
     ax2.set_xticks(range(len(ratio_names)), [r for _, r in ratio_names], fontsize=6)
     ax2.set_ylabel("measured / bound (loss of the step)")
     ax2.set_title(" ")
