@@ -1252,3 +1252,154 @@ def evolve_two_mode_frame(
                 "the frame brings no saving here: use NBodyProblem.evolve (direct method)"
             )
         n_exc = 2 * M
+
+
+# ----------------------------------------------------------------------------------------------
+# the objects of seed 002 §2.4–2.7: E_omega, M_N^in, R_psi, C[V, Λ1, Λ2], the self-term
+# ----------------------------------------------------------------------------------------------
+def fourier_multipliers(model: ModeModel) -> list[tuple[float, np.ndarray]]:
+    r"""The decomposition :math:`W=\sum_\omega c_\omega\,E_\omega\otimes E_\omega^*` of the pair
+    interaction of ``model`` (seed 002 §2.5, the Fourier inversion formula
+    :math:`V_{kl}=\int\hat V(\omega)J_kE_\omega J_lE_\omega^*\,d\omega/(2\pi)^d`).
+
+    * :func:`josephson`: :math:`V` on the group :math:`\mathbf Z/2`, :math:`c_0=c_1=U/2`,
+      :math:`E_0=I`, :math:`E_1=\mathrm{diag}(1,-1)` — **unitary** characters;
+    * :func:`ring_model`: :math:`c_q=\hat V(q)` and :math:`E_q=Pe^{iqx}P` (matrix
+      :math:`(E_q)_{ac}=\delta_{k_a,k_c+q}`), the Galerkin-truncated plane-wave multipliers:
+      **contractions**, not unitaries, for :math:`q\ne0`.
+
+    Returns a list of ``(c, E)``; the decomposition is checked against ``model.w`` (a model
+    of another kind, or an inconsistent one, raises ``ValueError``).
+    """
+    if not isinstance(model, ModeModel):
+        raise ValueError(f"model must be a ModeModel, got {type(model).__name__}")
+    if "U" in model.meta and model.K == 2:
+        U = float(model.meta["U"])
+        out = [(U / 2, np.eye(2)), (U / 2, np.diag([1.0, -1.0]))]
+    elif "interaction" in model.meta and "k_max" in model.meta:
+        inter, k_max = model.meta["interaction"], int(model.meta["k_max"])
+        ks = np.arange(-k_max, k_max + 1)
+        out = []
+        for q in range(-2 * k_max, 2 * k_max + 1):
+            c = float(np.real(inter.fourier_coefficient(q)))
+            if c != 0.0:
+                out.append((c, (ks[:, None] == ks[None, :] + q).astype(float)))
+    else:
+        raise ValueError(
+            "fourier_multipliers knows the models built by josephson() and ring_model(); "
+            f"got {model.name!r}"
+        )
+    w = sum(c * np.einsum("ac,bd->abcd", E, E.conj().T) for c, E in out)
+    if not np.allclose(w, model.w, atol=1e-13):
+        raise ValueError("the multipliers do not reproduce model.w (inconsistent model)")
+    return out
+
+
+def self_term(multipliers, A) -> np.ndarray:
+    r"""The self-interaction defect :math:`\mathcal D(A)=\sum_\omega c_\omega\,(E_\omega^*E_\omega A
+    - A\,E_\omega E_\omega^*)` (a K×K matrix).
+
+    In the proof of seed 002 Theorem 2.5 the diagonal terms k = l of
+    :math:`\frac1{N^2}\sum_{k,l}` are harmless because :math:`E_\omega^*E_\omega=E_\omega
+    E_\omega^*=I`; for contractions they leave :math:`\frac1N\mathcal M_N(\mathcal D(A))`.
+    :math:`\mathcal D=0` for unitary multipliers (two modes); on the Galerkin ring it is not.
+    """
+    A = np.asarray(A, dtype=complex)
+    out = np.zeros_like(A)
+    for c, E in multipliers:
+        if E.shape != A.shape:
+            raise ValueError(f"A must be {E.shape}, got {A.shape}")
+        out += c * (E.conj().T @ E @ A - A @ E @ E.conj().T)
+    return out
+
+
+def klimontovich_in(space: FockSpace, A) -> sp.csr_matrix:
+    r"""The quantum empirical measure of seed 002 Definition 2.2 on symmetric states,
+    :math:`\mathcal M_N^{in}(A)=\frac1N\sum_{k=1}^NJ_kA=\frac1N d\Gamma(A)` (sparse)."""
+    if space.N < 1:
+        raise ValueError("M_N^in needs N >= 1")
+    return space.one_body(np.asarray(A, dtype=complex)) / space.N
+
+
+def chaotic_morphism(space: FockSpace, psi, A) -> sp.csr_matrix:
+    r"""Seed 002 Definition 2.6: :math:`\mathcal R_\psi(A)=\langle\psi|A|\psi\rangle I`."""
+    psi = _check_one_body_state(psi, space.K)
+    return (np.conj(psi) @ np.asarray(A) @ psi) * sp.identity(space.dim, format="csr")
+
+
+def interaction_map(multipliers, lam1: Callable, lam2: Callable, A):
+    r"""Seed 002 §2.5:
+    :math:`\mathcal C[V,\Lambda_1,\Lambda_2]A=\sum_\omega c_\omega\big(\Lambda_1(E_\omega^*)
+    \Lambda_2(E_\omega A)-\Lambda_2(AE_\omega)\Lambda_1(E_\omega^*)\big)` (the integral
+    :math:`\int\cdots\hat V(\omega)d\omega/(2\pi)^d` becomes the finite sum over the
+    multipliers). ``lam1``, ``lam2``: maps from K×K matrices to operators on the N-body space."""
+    A = np.asarray(A, dtype=complex)
+    out = None
+    for c, E in multipliers:
+        Es = E.conj().T
+        term = c * (lam1(Es) @ lam2(E @ A) - lam2(A @ E) @ lam1(Es))
+        out = term if out is None else out + term
+    return out
+
+
+def _lanczos_top(G, m: int, v0: np.ndarray) -> float:
+    """Largest Ritz value of the Hermitian G after m Lanczos steps (full reorthogonalisation)."""
+    n = v0.size
+    Q = np.zeros((m + 1, n), dtype=complex)
+    alpha, beta = np.zeros(m), np.zeros(m)
+    Q[0] = v0 / np.linalg.norm(v0)
+    k_used = m
+    for k in range(m):
+        w = G @ Q[k]
+        alpha[k] = np.real(np.vdot(Q[k], w))
+        w = w - Q[: k + 1].T @ (Q[: k + 1].conj() @ w)
+        w = w - Q[: k + 1].T @ (Q[: k + 1].conj() @ w)
+        beta[k] = np.linalg.norm(w)
+        if beta[k] < 1e-14 * max(1.0, abs(alpha[k])):
+            k_used = k + 1
+            break
+        Q[k + 1] = w / beta[k]
+    T = np.diag(alpha[:k_used]) + np.diag(beta[: k_used - 1], 1) + np.diag(beta[: k_used - 1], -1)
+    return float(np.linalg.eigvalsh(T)[-1])
+
+
+def sparse_operator_norm(X, *, dense_below: int = 64, rtol: float = 1e-10) -> float:
+    r"""Operator norm (largest singular value) of a sparse or dense square matrix: dense SVD
+    below ``dense_below`` rows, else the largest eigenvalue of :math:`X^\dagger X` by Lanczos
+    with full reorthogonalisation (deterministic start vector), the number of steps doubled
+    until the top Ritz value (of X^†X) is stable to ``rtol``."""
+    shape = X.shape
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"expected a square matrix, got shape {shape}")
+    if shape[0] == 0:
+        return 0.0
+    if shape[0] <= dense_below:
+        Xd = X.toarray() if sp.issparse(X) else np.asarray(X)
+        return float(np.linalg.norm(Xd, 2))
+    Xs = sp.csr_matrix(X)
+    G = (Xs.conj().T @ Xs).tocsr()
+    if G.nnz == 0:
+        return 0.0
+    v0 = np.ones(shape[0], dtype=complex) + 0.1j * np.arange(shape[0]) / shape[0]
+    m, prev = 16, -1.0
+    while True:
+        m = min(m, shape[0])
+        lam = _lanczos_top(G, m, v0)
+        if abs(lam - prev) <= rtol * abs(lam) or m == shape[0]:
+            return float(np.sqrt(max(lam, 0.0)))
+        prev, m = lam, 2 * m
+
+
+def klimontovich_commutator_norm(space: FockSpace, X, Y, *, dense_below: int = 64) -> float:
+    r""":math:`\|[\mathcal M_N^{in}(X),\mathcal M_N^{in}(Y)]\|` on the symmetric N-particle space.
+
+    Since :math:`J_kX` and :math:`J_lY` commute for :math:`k\ne l`,
+    :math:`[\mathcal M_N^{in}(X),\mathcal M_N^{in}(Y)]=\frac1{N^2}\sum_kJ_k[X,Y]
+    =\frac1{N^2}d\Gamma([X,Y])` — the operator law of large numbers of the proof of seed 002
+    Theorem 2.8; its norm is at most :math:`\|[X,Y]\|/N`. Conjugation by
+    :math:`e^{it\mathcal H_N/\hbar}` does not change it, so this is also
+    :math:`\|[\mathcal M_N(t)(X),\mathcal M_N(t)(Y)]\|`.
+    """
+    X, Y = np.asarray(X, dtype=complex), np.asarray(Y, dtype=complex)
+    C = space.one_body(X @ Y - Y @ X) / space.N**2
+    return sparse_operator_norm(C, dense_below=dense_below)

@@ -90,6 +90,42 @@ def evolve_modes(
     return (sol.y[:K] + 1j * sol.y[K:]).T
 
 
+def hartree_propagator(
+    model: ModeModel, psi0, times: Sequence[float], *, rtol: float = 1e-11, atol: float = 1e-12
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""The Hartree solution and its one-particle propagator: :math:`\psi_t` and the unitary
+    :math:`U_t` with :math:`i\hbar\,\dot U_t=(h+V_{\psi_t})U_t`, :math:`U_0=I`, so that
+    :math:`U_t\psi_0=\psi_t`.
+
+    :math:`A(t)=U_tA^{in}U_t^*` solves the linear von Neumann equation
+    :math:`i\hbar\dot A=[h+V_{\psi_t},A]` used in the proof of seed 002 Theorem 2.8.
+    Returns ``(psi_t, U_t)`` of shapes (len(times), K) and (len(times), K, K).
+    """
+    psi0 = _normalised(psi0, "psi0")
+    if psi0.shape != (model.K,):
+        raise ValueError(f"psi0 must have length K={model.K}, got {psi0.shape}")
+    times = _times(times)
+    K = model.K
+    n = K + K * K
+
+    def f(t, y):
+        z = y[:n] + 1j * y[n:]
+        psi, U = z[:K], z[K:].reshape(K, K)
+        H = model.hartree_hamiltonian(psi)
+        d = -1j / model.hbar * np.concatenate([H @ psi, (H @ U).ravel()])
+        return np.concatenate([d.real, d.imag])
+
+    z0 = np.concatenate([psi0, np.eye(K, dtype=complex).ravel()])
+    if times[-1] == 0:
+        return np.tile(psi0, (times.size, 1)), np.tile(np.eye(K, dtype=complex), (times.size, 1, 1))
+    y0 = np.concatenate([z0.real, z0.imag])
+    sol = solve_ivp(f, (0.0, times[-1]), y0, method="DOP853", t_eval=times, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"Hartree ODE failed: {sol.message}")
+    z = (sol.y[:n] + 1j * sol.y[n:]).T
+    return z[:, :K], z[:, K:].reshape(-1, K, K)
+
+
 def ground_state_modes(
     model: ModeModel,
     psi0=None,
