@@ -1,4 +1,4 @@
-"""Execution time of every lecture notebook on a fresh kernel (budgets from the issues #2, #4–#7, #11–#17)."""
+"""Execution time of every lecture notebook on a fresh kernel (budgets from the issues)."""
 
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_wigner_normalisation_and_plancherel_on_free_sea():
     m = np.arange(-(N // 2), N // 2 + 1)
     phi = np.exp(1j * np.outer(x, m)) / math.sqrt(2 * math.pi)
     om = fm.slater_density_matrix(phi, dx)
-    xi, w = fm.wigner_n(om, x, N)
+    xi, w = fm.wigner_n(om, x, N, periodic=True)
     dxi = xi[1] - xi[0]
     assert abs(w.sum() * dx * dxi - 1) < 1e-12
     # the marginal in x is rho = omega(x;x)/N = 1/(2 pi)
@@ -86,7 +86,7 @@ def test_weyl_inverts_wigner_for_band_limited_state():
     c = np.linalg.qr(rng.normal(size=(m.size, N)) + 1j * rng.normal(size=(m.size, N)))[0]
     phi = np.exp(1j * np.outer(x, m)) / math.sqrt(2 * math.pi) @ c
     om = fm.slater_density_matrix(phi, dx)
-    xi, w = fm.wigner_n(om, x, N)
+    xi, w = fm.wigner_n(om, x, N, periodic=True)
     back = fm.weyl_quantize(w, x, N)
     assert np.max(np.abs(back - om)) < 1e-10 * np.max(np.abs(om))
 

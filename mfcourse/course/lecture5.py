@@ -246,7 +246,7 @@ class QuenchRun:
 
 def wigner_of(state: MixedState, x, N: int):
     """:math:`W_N` of an orbital-form state on the grid ``x``."""
-    return fm.wigner_n(state.to_kernel(), x, N, check=False)
+    return fm.wigner_n(state.to_kernel(), x, N, check=False, periodic=True)  # states on the torus
 
 
 @_single_blas

@@ -132,20 +132,21 @@ def slater_density_matrix(orbitals, dx: float, weights=None, *, orthonormal_tol:
 
 
 # --------------------------------------------------------------------------- phase space
-def wigner_n(state, x, N: int, *, check: bool = True):
+def wigner_n(state, x, N: int, *, check: bool = True, periodic: bool | None = None):
     r"""The scaled Wigner transform :math:`W_N = \varepsilon W_\varepsilon[\omega]` with
     :math:`\varepsilon = 1/N` (seed 003), on the grid of :func:`mfcourse.phasespace.wigner`.
 
     ``state`` is a kernel ``(n, n)`` of trace ``N`` or a pair ``(weights, orbitals)``.
     Returns ``(xi, W)``; :math:`\sum W\,dx\,d\xi = 1`. The torus caveat of
-    :func:`mfcourse.phasespace.wigner` applies (pairs farther apart than ``L/2`` are dropped):
-    check :func:`plancherel_defect`."""
+    :func:`mfcourse.phasespace.wigner` applies (pairs farther apart than ``L/2`` are read along
+    the shorter arc): ``periodic=True`` for states on the circle, ``False`` to refuse a state in a
+    box that is too small; see also :func:`plancherel_defect`."""
     N = check_particle_number(N)
     eps = 1.0 / N
     if isinstance(state, tuple):
         weights, phi = state
         state = (np.asarray(phi) * np.asarray(weights)) @ np.asarray(phi).conj().T
-    xi, w = ps.wigner(state, x, eps, check=check)
+    xi, w = ps.wigner(state, x, eps, check=check, periodic=periodic)
     return xi, eps * w
 
 
