@@ -8,8 +8,11 @@ rings, particle :math:`k` **copies** particle :math:`i`, up to a noise of size :
 
 Each particle is overwritten at rate 1, whatever :math:`N`. In the abstract setting of seed 000
 §2.1 (Kac column, :math:`K_0 = 0`) the pair operator is a Markov jump operator minus the
-identity, so :math:`\|V\|_{L^1\to L^1}\le 4N/(N-1)` *uniformly in* :math:`\sigma`: the model lies
-in Paul–Pulvirenti–Simonella's class with constants that do not see :math:`\sigma`. Its kinetic
+identity, so :math:`\|V\|\le 4N/(N-1)` *uniformly in* :math:`\sigma`. For :math:`\sigma>0` it maps
+:math:`L^1` to :math:`L^1` and the model lies in Paul–Pulvirenti–Simonella's class with constants
+that do not see :math:`\sigma`; for :math:`\sigma = 0` a copy creates a law on the diagonal, the
+operator acts on finite measures (total-variation norm), and :math:`\sigma = 0` is the limit of
+the class rather than a member (lecture 4, Corollary 7.2). Its kinetic
 equation is linear, :math:`\partial_t f = \rho_\sigma * f - f` (:math:`\rho_\sigma` the wrapped
 Gaussian), and the uniform law :math:`f = 1/2\pi` is stationary; we start from
 :math:`f_0^{\otimes N}` with :math:`f_0` uniform, so :math:`f(t) = f_0` for all :math:`t`.

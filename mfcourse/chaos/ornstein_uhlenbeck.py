@@ -26,8 +26,9 @@ is :math:`1 + x`, :math:`x = \frac kN\big(\frac wu - 1\big)`. Therefore, exactly
     H\big(f^N_k\,|\,f^{\otimes k}\big) = \tfrac12\big(x - \log(1+x)\big) = \frac{x^2}{4} + O(x^3)
     \propto \Big(\frac kN\Big)^2,
 
-Lacker's order (his theorem assumes bounded interactions, which this linear drift is not; the
-example shows the order cannot be improved), and the total variation is that of two centred
+Lacker's order (his theorem assumes bounded interactions, which this linear drift is not, so the
+example shows that the order is attained by a natural model, not that Lacker's rate is sharp
+within his class), and the total variation is that of two centred
 1-d Gaussians with variances 1 and :math:`1+x`, of order :math:`|x|\propto k/N`
 (:func:`marginal_l1`), below Pinsker's :math:`\sqrt{2H}`.
 """
