@@ -1,9 +1,17 @@
 """Sphinx configuration of the course website (built by ``make site``; see
 :mod:`mfcourse.course.site`, which stages the source folder and runs Sphinx with ``-c site``)."""
 
+import hashlib
 import os
+from pathlib import Path
 
 from mfcourse.course import site
+
+# Pages depend on the site code (page generation, the maths adaptation below): a change to it
+# must rebuild them, so its hash is a configuration value that invalidates the environment.
+mfcourse_site_code = hashlib.sha256(
+    Path(site.__file__).read_bytes() + Path(__file__).read_bytes()
+).hexdigest()
 
 project = "mfcourse — mean-field limits, shown happening"
 author = "mfcourse developers"
@@ -56,3 +64,14 @@ html_theme_options = {
 html_context = {"default_mode": "light"}
 html_last_updated_fmt = None
 html_show_sourcelink = False
+
+
+def _jupyter_math(app, docname, source):
+    """Notebooks are written for JupyterLab's maths rendering: adapt them for MyST."""
+    if str(app.env.doc2path(docname)).endswith(".ipynb"):
+        source[0] = site.notebook_for_myst(source[0])
+
+
+def setup(app):
+    app.add_config_value("mfcourse_site_code", "", "env")
+    app.connect("source-read", _jupyter_math)

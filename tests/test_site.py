@@ -33,3 +33,14 @@ def test_bibliography_gathers_the_lectures_references():
             if c["cell_type"] == "markdown"
         )
         assert (f"<lectures/{nb.stem}>" in page) == has_refs, nb.name
+
+
+def test_jupyter_maths_is_adapted_for_myst():
+    """Display maths inside a paragraph, wrapped formulas, and '|' in table formulas."""
+    f = site.jupyter_math_for_myst
+    out = f("we get\n$$\na\n+ b\n$$\nso")
+    assert out == "we get\n\n$$\na\n+ b\n$$\n\nso", "a $$ block stands alone (no '+ b' list)"
+    assert f("> as $e^{t}\n>   - 1$ says") == "> as $e^{t} - 1$ says", "a wrapped formula"
+    assert f("- one $a$\n- two") == "- one $a$\n- two", "real lists stay lists"
+    assert f("| $|x|$ | y |") == r"| $\vert x\vert $ | y |", "table cells keep their formula"
+    assert f("x | $|a|$") == "x | $|a|$", "outside tables '|' is left alone"

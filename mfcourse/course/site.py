@@ -39,6 +39,66 @@ REPOSITORY = "https://github.com/mfcourse/mfcourse"
 BINDER = "https://mybinder.org"
 
 
+# --------------------------------------------------------------------------------------------
+# Jupyter-flavoured maths in MyST
+# --------------------------------------------------------------------------------------------
+# JupyterLab protects $...$ and $$...$$ from the Markdown parser before it parses a cell; MyST
+# parses blocks first. Three things the lectures write (correctly, for Jupyter) then break:
+# a $$ display inside a paragraph whose lines start with "+ " or "- " (read as list items), an
+# inline formula wrapped so that a line starts with such a marker, and "|" inside a formula in a
+# table row (read as a column separator). The site rewrites them before MyST sees them.
+_LIST_START = re.compile(r"^(\s*(?:>\s*)*)\s*([-+*]|\d+[.)])\s")
+_QUOTE = re.compile(r"^((?:\s*>)*\s*)")
+
+
+def _single_dollars(line: str) -> int:
+    return len(re.findall(r"(?<![\\$])\$(?!\$)", line))
+
+
+def jupyter_math_for_myst(markdown: str) -> str:
+    """Rewrite a Markdown cell written for JupyterLab so that MyST renders its maths the same."""
+    lines = markdown.split("\n")
+    out: list[str] = []
+    in_display = False
+    inline_open = False
+    for line in lines:
+        quote = _QUOTE.match(line).group(1)
+        body = line[len(quote) :]
+        if body.strip().startswith("$$") and not in_display and body.strip().count("$$") == 1:
+            if out and out[-1][len(_QUOTE.match(out[-1]).group(1)) :].strip():
+                out.append(quote.rstrip())  # a blank line (inside the same quote) before $$
+            out.append(line)
+            in_display = True
+            continue
+        if in_display:
+            out.append(line)
+            if body.strip().endswith("$$"):
+                in_display = False
+                out.append(quote.rstrip())  # and one after
+            continue
+        if inline_open and _LIST_START.match(line) and out:
+            out[-1] = out[-1] + " " + body.strip()  # a wrapped formula, not a list item
+        elif body.lstrip().startswith("|"):
+            out.append(re.sub(r"\$[^$]+\$", lambda m: m.group(0).replace("|", r"\vert "), line))
+        else:
+            out.append(line)
+        if _single_dollars(body) % 2:
+            inline_open = not inline_open
+        if not body.strip():
+            inline_open = False
+    return "\n".join(out)
+
+
+def notebook_for_myst(source: str) -> str:
+    """:func:`jupyter_math_for_myst` on every Markdown cell of a notebook (JSON text)."""
+    nb = json.loads(source)
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = jupyter_math_for_myst(text)
+    return json.dumps(nb, ensure_ascii=False)
+
+
 def _section(text: str, name: str) -> str:
     m = re.search(rf"<!-- section: {name} -->\n(.*?)<!-- /section: {name} -->", text, re.S)
     if not m:
