@@ -231,6 +231,16 @@ class VlasovResult:
     coefficient :math:`\frac1L\int_0^L e^{-i\kappa_1 x}a\,dx` of the acceleration (for
     Vlasov–Poisson the electric field mode), ``wrapped_mass`` the cumulative mass that crossed
     :math:`\pm v_{max}`.
+
+    **Convention note (Landau damping).**  For a cosine perturbation
+    :math:`f_0 = (1+a\cos\kappa_1 x)M(v)` (:func:`landau_initial`) with ``field="poisson"``,
+    :math:`\partial_x E = a\cos\kappa_1 x` gives :math:`E = (a/\kappa_1)\sin\kappa_1 x`, so
+    ``field1`` :math:`= -\,i a/(2\kappa_1)` at :math:`t=0`; since the data are invariant under
+    :math:`(x,v)\mapsto(-x,-v)`, :math:`E` stays odd in :math:`x` and ``field1`` stays purely
+    imaginary (its real part is round-off): writing :math:`E(t,x) = E_1(t)\sin\kappa_1 x`,
+    ``field1.imag`` :math:`= -E_1(t)/2`.  The damped signal to fit and to compare with the
+    literature's :math:`E_1(t)` is therefore ``field1.imag`` (or ``abs(field1)``), never
+    ``field1.real``.
     """
 
     grid: PhaseGrid
