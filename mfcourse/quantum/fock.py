@@ -45,6 +45,7 @@ its occupation basis, where it is supported; :func:`embed_symmetric` maps it to
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -509,6 +510,8 @@ def operator_norm(A) -> float:
 def hilbert_schmidt_norm(A) -> float:
     r"""Hilbert–Schmidt norm :math:`\|A\|_2 = (\mathrm{tr}\,A^\dagger A)^{1/2}`."""
     A = np.asarray(A)
+    if not np.all(np.isfinite(A)):
+        raise ValueError("A: the matrix has non-finite entries (NaN or inf); its norm is undefined")
     return float(np.sqrt(np.sum(np.abs(A) ** 2)))
 
 
@@ -679,10 +682,14 @@ def ring_model(interaction, k_max: int, hbar: float = 1.0) -> ModeModel:
 
 def ring_state(coefficients: dict, k_max: int) -> np.ndarray:
     """A normalised one-particle state on the ring from ``{k: amplitude}``."""
+    if isinstance(k_max, bool) or not isinstance(k_max, numbers.Integral) or k_max < 0:
+        raise ValueError(f"k_max must be an integer >= 0, got {k_max!r}")
     psi = np.zeros(2 * k_max + 1, dtype=complex)
     for k, v in coefficients.items():
         if abs(k) > k_max:
             raise ValueError(f"mode k={k} is outside |k| <= k_max={k_max}")
+        if not np.isfinite(v):
+            raise ValueError(f"coefficients[{k}] must be finite, got {v!r}")
         psi[k + k_max] = v
     nrm = np.linalg.norm(psi)
     if nrm == 0:

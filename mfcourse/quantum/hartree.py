@@ -40,6 +40,7 @@ import numpy as np
 import scipy.fft as sfft
 from scipy.integrate import solve_ivp
 
+from mfcourse._validate import finite_array, finite_scalar
 from mfcourse.quantum.fock import ModeModel
 
 
@@ -456,7 +457,11 @@ def free_gaussian(x, t: float, s0: float, k0: float = 0.0, hbar: float = 1.0) ->
     r"""Exact free Gaussian packet on the line (reference-results.md, with ħ):
     :math:`\psi_0=(2\pi s_0^2)^{-1/4}e^{-x^2/(4s_0^2)+ik_0x}`, so that :math:`|\psi_t|^2` is a
     Gaussian centred at :math:`\hbar k_0t` of variance :math:`s_0^2+\hbar^2t^2/(4s_0^2)`."""
-    x = np.asarray(x, dtype=float)
+    x = finite_array(x, "x")
+    t = finite_scalar(t, "t")
+    s0 = finite_scalar(s0, "s0", lo=0.0, lo_open=True)
+    k0 = finite_scalar(k0, "k0")
+    hbar = finite_scalar(hbar, "hbar", lo=0.0, lo_open=True)
     a = 1 + 1j * hbar * t / (2 * s0**2)
     return (
         (2 * np.pi * s0**2) ** -0.25
