@@ -218,6 +218,11 @@ def n_occupation_states(N: int, q: int) -> int:
     for name, val, lo in (("N", N, 0), ("q", q, 1)):
         if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {val!r}")
+    if min(N, q - 1) > 10_000:
+        raise ValueError(
+            f"N = {N}, q = {q}: binom(N+q-1, q-1) exceeds 10^6000 (refused; min(N, q-1) must be "
+            "<= 10000)"
+        )
     return math.comb(N + q - 1, q - 1)
 
 

@@ -560,8 +560,10 @@ def sample_kac_sphere(N: int, size: int = 1, energy: float | None = None, seed: 
     E = float(N) if energy is None else energy
     if not (np.isscalar(E) and np.isfinite(E) and E > 0):
         raise ValueError(f"energy must be finite and > 0, got {energy!r}")
-    if N * size > 2**27:
-        raise ValueError(f"N * size = {N * size} numbers exceed the limit 2**27 (1 GiB)")
+    if N * size > 2**25:
+        raise ValueError(
+            f"N * size = {N * size} numbers exceed the limit 2**25 (256 MiB, about a second)"
+        )
     g = np.random.default_rng(seed).standard_normal((size, N))
     return g * (np.sqrt(E) / np.linalg.norm(g, axis=1))[:, None]
 

@@ -81,6 +81,12 @@ def fock_dimension(N: int, K: int) -> int:
     distinguishable particles. Exact Python integer.
     """
     N, K = _check_nk(N, K)
+    if min(N, K - 1) > 10_000:
+        # math.comb would take minutes; the dimension is > 2^20000 anyway
+        raise ValueError(
+            f"N = {N}, K = {K}: the dimension binom(N+K-1, K-1) exceeds 10^6000 (refused; "
+            "min(N, K-1) must be <= 10000)"
+        )
     return math.comb(N + K - 1, K - 1)
 
 
@@ -90,7 +96,7 @@ def fock_memory_estimate(N: int, K: int, nnz_per_row: float = 0.0) -> int:
     stored entries per row (16 bytes each in CSR with complex data)."""
     D = fock_dimension(N, K)
     per_state = 2 * K + 8 + 20 * 16 + 16 * nnz_per_row
-    return int(D * per_state)
+    return D * math.ceil(per_state)  # exact integer arithmetic: D may exceed the float range
 
 
 def _largest_n_that_fits(K, budget, nnz_per_row):
@@ -106,6 +112,11 @@ def _largest_n_that_fits(K, budget, nnz_per_row):
     return lo
 
 
+def _gib(nbytes: int) -> str:
+    """Bytes in GiB for a message, also for integers beyond the float range."""
+    return f"{nbytes / 2**30:.3g}" if nbytes < 2**1000 else f"10^{len(str(nbytes)) - 10}"
+
+
 def check_memory(N: int, K: int, nnz_per_row: float = 0.0, max_bytes: int | None = None) -> None:
     """Raise ``ValueError`` *before allocation* if the (N, K) Fock space would not fit.
 
@@ -119,7 +130,7 @@ def check_memory(N: int, K: int, nnz_per_row: float = 0.0, max_bytes: int | None
         n_fit = _largest_n_that_fits(K, budget, nnz_per_row)
         raise ValueError(
             f"Fock space of N={N} bosons in K={K} modes has dimension C(N+K-1, K-1) = {D:,} and "
-            f"needs about {need / 2**30:.3g} GiB (limit {budget / 2**30:.3g} GiB). Reduce N to "
+            f"needs about {_gib(need)} GiB (limit {budget / 2**30:.3g} GiB). Reduce N to "
             f"at most {n_fit} at K={K}, or use fewer modes K (the dimension grows like "
             f"N^(K-1)/(K-1)!), or raise max_bytes if you have the memory."
         )

@@ -459,7 +459,7 @@ def free_gaussian(x, t: float, s0: float, k0: float = 0.0, hbar: float = 1.0) ->
     Gaussian centred at :math:`\hbar k_0t` of variance :math:`s_0^2+\hbar^2t^2/(4s_0^2)`."""
     x = finite_array(x, "x")
     t = finite_scalar(t, "t")
-    s0 = finite_scalar(s0, "s0", lo=0.0, lo_open=True)
+    s0 = finite_scalar(s0, "s0", lo=1e-100)  # a width; below, s0**2 underflows
     k0 = finite_scalar(k0, "k0")
     hbar = finite_scalar(hbar, "hbar", lo=0.0, lo_open=True)
     a = 1 + 1j * hbar * t / (2 * s0**2)
