@@ -80,6 +80,7 @@ __all__ = [
     "momentum",
     "sample_hmf",
     "sample_iid",
+    "sample_quiet",
     "simulate",
 ]
 
