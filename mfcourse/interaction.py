@@ -45,6 +45,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from mfcourse._validate import finite_array
+
 __all__ = ["PairInteraction", "empirical_fourier"]
 
 TWO_PI = 2.0 * np.pi
@@ -57,9 +59,9 @@ def empirical_fourier(x, modes, weights=None) -> tuple[np.ndarray, np.ndarray]:
     :math:`S_k = \sum_j w_j \sin(k x_j)` for every ``k`` in ``modes`` (default weights
     :math:`w_j = 1/N`, i.e. the empirical measure :math:`\mu_N = \frac1N\sum_j \delta_{x_j}`).
     For ``k = 1`` and uniform weights, :math:`C_1 + i S_1` is the HMF magnetisation.
-    Cost :math:`O(NK)`, memory :math:`O(N)`.
+    Cost :math:`O(NK)`, memory :math:`O(N)`.  Non-finite positions are refused (ValueError).
     """
-    x = np.asarray(x, dtype=float)
+    x = finite_array(x, "x")
     modes = np.atleast_1d(np.asarray(modes))
     w = _check_weights(weights, x.shape[-1] if x.ndim else 1)
     C = np.empty(modes.shape + x.shape[:-1])
@@ -253,7 +255,7 @@ class PairInteraction:
         return int(self.modes[-1])
 
     def _series(self, x, power: int, trig) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
+        x = finite_array(x, "x")
         out = np.zeros_like(x)
         for k, v in zip(self.modes, self.coeffs, strict=True):
             out += (v * float(k) ** power) * trig(k * x)
@@ -371,7 +373,7 @@ class PairInteraction:
     def potential(self, x, weights=None) -> np.ndarray:
         r"""Mean-field potential :math:`(V\star\mu_N)(x_i) = \frac1N\sum_j V(x_i - x_j)`
         (self term :math:`V(0)/N` included) at every particle, in :math:`O(NK)`."""
-        x = np.asarray(x, dtype=float)
+        x = finite_array(x, "x")
         C, S = empirical_fourier(x, self.modes, weights)
         P = np.zeros_like(x)
         for k, v, c, s in zip(self.modes, self.coeffs, C, S, strict=True):
@@ -431,7 +433,7 @@ class PairInteraction:
         :math:`\rho`.  ``length`` must be a whole number of periods :math:`2\pi m`; the grid must
         resolve the highest mode (``n > 2 K m``), else ``ValueError``.
         """
-        rho = np.asarray(rho, dtype=float)
+        rho = finite_array(rho, "rho")
         if rho.ndim < 1:
             raise ValueError("rho must be an array sampled on a grid (last axis)")
         n = rho.shape[-1]
@@ -441,7 +443,7 @@ class PairInteraction:
     def force_on_grid(self, rho, length: float = TWO_PI) -> np.ndarray:
         r"""Mean-field force :math:`-\partial_x (V\star\rho)(x_j) = -(V'\star\rho)(x_j)` on the
         grid (see :meth:`potential_on_grid`)."""
-        rho = np.asarray(rho, dtype=float)
+        rho = finite_array(rho, "rho")
         if rho.ndim < 1:
             raise ValueError("rho must be an array sampled on a grid (last axis)")
         n = rho.shape[-1]

@@ -40,12 +40,14 @@ Transforms (seed 002 §3.2.3–3.2.4, seed 001 (38)–(43)):
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 
 import numpy as np
 import scipy.fft as sfft
 import scipy.linalg as sla
 
+from mfcourse._validate import finite_scalar
 from mfcourse.transport import w2
 
 #: Number of coherent-state standard deviations sqrt(eps/2) that must fit in the momentum window.
@@ -627,11 +629,19 @@ def resample_phase_space(w, x, xi, x_new, xi_new, *, period: float | None = None
     return np.nan_to_num(out, nan=0.0)
 
 
+def _check_dim(d) -> int:
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 1:
+        raise ValueError(f"d (the dimension) must be an integer >= 1, got {d!r}")
+    return int(d)
+
+
 def e_eps_lower_bound(w2_f_husimi: float, eps: float, d: int = 1) -> float:
     r"""Theorem 3.3 (seed 002): :math:`E_\varepsilon(f,R)^2 \ge \max(d\varepsilon,
     W_2(f,\widetilde W_\varepsilon[R])^2 - d\varepsilon)`; returns the lower bound on
     :math:`E_\varepsilon`."""
     eps = check_epsilon(eps)
+    w2_f_husimi = finite_scalar(w2_f_husimi, "w2_f_husimi", lo=0.0)
+    d = _check_dim(d)
     return math.sqrt(max(d * eps, w2_f_husimi**2 - d * eps))
 
 
@@ -640,6 +650,8 @@ def e_eps_upper_bound(w2_f_mu: float, eps: float, d: int = 1) -> float:
     \varepsilon)^d\mu))^2 \le W_2(f,\mu)^2 + d\varepsilon`; returns the bound on
     :math:`E_\varepsilon`."""
     eps = check_epsilon(eps)
+    w2_f_mu = finite_scalar(w2_f_mu, "w2_f_mu", lo=0.0)
+    d = _check_dim(d)
     return math.sqrt(w2_f_mu**2 + d * eps)
 
 
@@ -647,13 +659,12 @@ def mk2_eps_floor(eps: float, d: int = 1) -> float:
     r"""Golse–Mouhot–Paul (seed 001) Theorem 2.3 (11): :math:`MK_2^\varepsilon(\rho,\bar\rho)^2
     \ge 2d\varepsilon` for all density operators, in particular :math:`MK_2^\varepsilon(\rho,\rho)
     \ge \sqrt{2d\varepsilon} > 0` — it is not a distance. Returns :math:`\sqrt{2d\varepsilon}`."""
-    return math.sqrt(2 * d * check_epsilon(eps))
+    return math.sqrt(2 * _check_dim(d) * check_epsilon(eps))
 
 
 def gamma_constant(lip_grad: float) -> float:
     r""":math:`\Gamma = 1 + 2\max(1, 2\,\mathrm{Lip}(\nabla V)^2)` of Theorem 3.5 (seed 002)."""
-    if not lip_grad >= 0:
-        raise ValueError(f"Lip(grad V) must be >= 0, got {lip_grad!r}")
+    lip_grad = finite_scalar(lip_grad, "lip_grad", lo=0.0)
     return 1 + 2 * max(1.0, 2 * lip_grad**2)
 
 

@@ -51,6 +51,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mfcourse._validate import finite_array
+
 TWO_PI = 2.0 * np.pi
 METRICS = ("l1", "euclidean")
 #: Default iteration cap for the network simplex: large enough that the lecture's problems
@@ -145,7 +147,9 @@ def torus_distance(x, y, period: float = TWO_PI) -> np.ndarray:
     :math:`d(x,y) = \min(r, L - r)`, :math:`r = |x-y| \bmod L` (broadcasting)."""
     if not period > 0:
         raise ValueError(f"period must be > 0, got {period!r}")
-    r = np.mod(np.abs(np.asarray(x, dtype=float) - np.asarray(y, dtype=float)), period)
+    if not np.isfinite(period):
+        raise ValueError(f"period must be finite, got {period!r}")
+    r = np.mod(np.abs(finite_array(x, "x") - finite_array(y, "y")), period)
     return np.minimum(r, period - r)
 
 

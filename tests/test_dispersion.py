@@ -117,3 +117,77 @@ def test_hmf_equilibrium():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------------------- numerical g
+def _maxwell(v):
+    return np.exp(-(v**2) / 2) / np.sqrt(2 * np.pi)
+
+
+def _two_stream(v):
+    return v**2 * _maxwell(v)
+
+
+def test_numerical_profile_reproduces_the_maxwellian_roots():
+    """A Maxwellian given only as a callable: the Landau roots agree with the closed form
+    (Z function) to 1e-10, including the damped root below the real axis."""
+    prof = dp.NumericalProfile(_maxwell)
+    for k in (0.3, 0.4, 0.5):
+        ref = dp.vp_root(k)
+        got = dp.vp_root(k, prof)
+        assert abs(got - ref) < 1e-10, f"k = {k}: {got} vs {ref}"
+    # given as samples on a grid instead of a callable
+    p = np.linspace(-10, 10, 2001)
+    assert abs(dp.vp_root(0.5, dp.NumericalProfile(_maxwell(p), p)) - dp.landau_root()) < 1e-9
+
+
+def test_numerical_profile_maxwellian_mixture_hmf_rate():
+    """A two-component mixture with a purely growing HMF mode: the growth rate from samples
+    agrees with the mixture's closed form."""
+    mix = dp.MaxwellianMixture([0.15, 0.15], [-0.3, 0.3])
+    ref = dp.hmf_growth_rate(mix)
+    assert ref > 0.1
+    assert dp.hmf_growth_rate(dp.NumericalProfile(mix.pdf)) == pytest.approx(ref, rel=1e-9)
+
+
+def test_two_stream_closed_form_and_numerical_profile():
+    """g = v^2 e^{-v^2/2}/sqrt(2 pi): the closed form J'(c) agrees with direct quadrature above the
+    real axis, the numerical profile agrees with the closed form on both sides of it, and the
+    two-stream instability's growth rate (a purely growing Vlasov-Poisson mode) agrees."""
+    from scipy.integrate import quad
+
+    def gp(v):
+        return (2 * v - v**3) * _maxwell(v)
+
+    for c in (0.5 + 0.5j, -1 + 0.3j, 2 + 1j):
+        re = quad(lambda v, c=c: (gp(v) / (v - c)).real, -15, 15, limit=400)[0]
+        im = quad(lambda v, c=c: (gp(v) / (v - c)).imag, -15, 15, limit=400)[0]
+        assert abs(dp.two_stream_dispersion_integral(c) - (re + 1j * im)) < 1e-9
+    prof = dp.NumericalProfile(_two_stream)
+    assert prof.fit_error < 1e-10
+    c = np.array([0.3 + 0.2j, 1 + 0.1j, 0.5 - 0.3j, 1.5 - 0.5j])
+    np.testing.assert_allclose(
+        prof.dispersion_integral(c), dp.two_stream_dispersion_integral(c), atol=1e-9
+    )
+    for k in (0.2, 0.5):
+        ref = dp.find_root(lambda w, k=k: 1 - dp.two_stream_dispersion_integral(w / k) / k**2, 0.3j)
+        got = dp.find_root(lambda w, k=k: dp.vlasov_poisson_dispersion(w, k, prof), 0.3j)
+        assert abs(got - ref) < 1e-10 and ref.imag > 0.15, f"k = {k}: {got} vs {ref}"
+        assert abs(ref.real) < 1e-12  # symmetric profile: purely growing mode
+
+
+def test_numerical_profile_validates():
+    p = np.linspace(-10, 10, 2001)
+    with pytest.raises(ValueError, match="finite"):
+        dp.NumericalProfile(np.where(p > 0, np.nan, _maxwell(p)), p)
+    with pytest.raises(ValueError, match="non-negative"):
+        dp.NumericalProfile(_maxwell(p) - 0.01, p)
+    with pytest.raises(ValueError, match="integral 1"):
+        dp.NumericalProfile(lambda v: 2 * _maxwell(v))
+    with pytest.raises(ValueError, match="v_max"):
+        dp.NumericalProfile(_maxwell, v_max=3.0)
+    with pytest.raises(ValueError, match="uniform"):
+        dp.NumericalProfile(_maxwell(p**3 / 100), p**3 / 100)
+    with pytest.raises(ValueError, match="smooth"):
+        # a beam of width 0.05 is not smooth on the scale 0.25 of the Gaussians
+        dp.NumericalProfile(lambda v: np.exp(-(v**2) / 0.005) / np.sqrt(0.005 * np.pi))

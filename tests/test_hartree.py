@@ -151,3 +151,61 @@ def test_ground_state_modes_converges_for_strong_coupling():
         ground_state_modes(model, tol=-1.0)
     with pytest.raises(RuntimeError, match="did not reach the residual"):
         ground_state_modes(model, tol=1e-30, max_iter=5)  # below round-off: unreachable
+
+
+# ------------------------------------------------------------------------- Gross-Pitaevskii
+def _trap(x):
+    return 0.5 * x**2
+
+
+def test_gp_harmonic_trap_without_interaction_is_the_oscillator_ground_state():
+    """g = 0, U = x^2/2: the ground state is pi^{-1/4} e^{-x^2/2} with energy 1/2 (closed form)."""
+    from mfcourse.quantum.hartree import chemical_potential_grid
+
+    grid = PeriodicGrid(256, 20.0)
+    psi = ground_state_grid(grid, external=_trap, refinements=1, tol=1e-10)
+    ref = np.pi**-0.25 * np.exp(-(grid.x**2) / 2)
+    assert np.max(np.abs(np.abs(psi) - ref)) < 1e-6
+    assert energy_grid(psi, grid, external=_trap) == pytest.approx(0.5, abs=1e-9)
+    assert chemical_potential_grid(psi, grid, external=_trap) == pytest.approx(0.5, abs=1e-9)
+
+
+def test_gp_ground_state_approaches_thomas_fermi():
+    """Large g: rho -> (mu_TF - U)_+/g with mu_TF = (3 g/(4 sqrt 2))^{2/3} (1D harmonic trap);
+    the relative error of mu and the L1 error of the density decrease as g grows."""
+    from mfcourse.quantum.hartree import chemical_potential_grid
+
+    grid = PeriodicGrid(512, 24.0)
+    errs = []
+    for g in (50.0, 200.0):
+        psi = ground_state_grid(grid, external=_trap, contact=g, refinements=1, tol=1e-10)
+        mu = chemical_potential_grid(psi, grid, external=_trap, contact=g)
+        mu_tf = (3 * g / (4 * np.sqrt(2))) ** (2 / 3)
+        rho_tf = np.clip(mu_tf - _trap(grid.x), 0, None) / g
+        l1 = np.sum(np.abs(np.abs(psi) ** 2 - rho_tf)) * grid.dx
+        errs.append((abs(mu / mu_tf - 1), l1))
+    assert errs[1][0] < 0.01 and errs[1][1] < 0.03, errs
+    assert errs[1][0] < errs[0][0] and errs[1][1] < errs[0][1], errs
+
+
+def test_gp_ground_state_is_stationary_under_evolve_grid():
+    """The trapped GP ground state evolves by the phase e^{-i mu t} only (energy conserved)."""
+    from mfcourse.quantum.hartree import chemical_potential_grid
+
+    grid = PeriodicGrid(256, 20.0)
+    g = 10.0
+    psi0 = ground_state_grid(grid, external=_trap, contact=g, refinements=2, tol=1e-12)
+    mu = chemical_potential_grid(psi0, grid, external=_trap, contact=g)
+    traj = evolve_grid(psi0, grid, 1.0, 1000, external=_trap, contact=g)
+    assert np.max(np.abs(traj.psi[-1] - np.exp(-1j * mu) * psi0)) < 1e-4
+    assert np.ptp(traj.energy) < 1e-8
+
+
+def test_gp_inputs_are_validated():
+    grid = PeriodicGrid(64, 20.0)
+    with pytest.raises(ValueError, match="external"):
+        ground_state_grid(grid, external=np.full(64, np.nan))
+    with pytest.raises(ValueError, match="external"):
+        ground_state_grid(grid, external=np.zeros(10))
+    with pytest.raises(ValueError, match="contact"):
+        ground_state_grid(grid, contact=np.inf)

@@ -246,3 +246,15 @@ def test_oversize_grid_is_refused_before_allocating():
     grid = vl.PhaseGrid(10**6, 10**6, 6.0)
     with pytest.raises(ValueError, match=r"grid: nx x nv = 1000000 x 1000000 needs about"):
         vl.VlasovSolver(grid, "poisson", 0.1)
+
+
+def test_landau_signal_is_field1_imag(landau_run):
+    """The convention note of VlasovResult: for the cosine perturbation E = E_1(t) sin(kx), so
+    field1 = -i E_1 / 2 (at t = 0 exactly -i a / (2k)) and its real part is round-off."""
+    _, res = landau_run
+    k, a = 0.5, 0.01
+    assert abs(res.field1[0] - (-1j * a / (2 * k))) < 1e-12, (
+        f"field1(0) = {res.field1[0]}, expected -i a/(2k) = {-1j * a / (2 * k)}"
+    )
+    ratio = np.max(np.abs(res.field1.real)) / np.max(np.abs(res.field1.imag))
+    assert ratio < 1e-10, f"field1.real / field1.imag = {ratio:.3g}: the signal is not imaginary"

@@ -73,6 +73,10 @@ __all__ = [
 ]
 
 
+#: Largest number of Fourier modes :func:`pair_modes` computes (8 bytes each).
+MAX_MODES = 10**8
+
+
 def _check_N_t(N, t):
     if not isinstance(N, int | np.integer) or N < 2:
         raise ValueError(f"N must be an integer >= 2, got {N!r}")
@@ -156,6 +160,8 @@ def pair_modes(N: int, t: float, sigma: float, kmax: int) -> np.ndarray:
     sigma = _check_sigma(sigma)
     if not isinstance(kmax, int | np.integer) or kmax < 1:
         raise ValueError(f"kmax must be an integer >= 1, got {kmax!r}")
+    if kmax > MAX_MODES:
+        raise ValueError(f"kmax = {kmax} exceeds the limit {MAX_MODES} (copying.MAX_MODES)")
     k = np.arange(int(kmax) + 1, dtype=float)
     rho = np.exp(-0.5 * (sigma * k) ** 2)
     alpha = 2.0 * rho / (N - 1)

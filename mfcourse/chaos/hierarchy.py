@@ -46,11 +46,14 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
+
+from mfcourse._validate import finite_array
 
 #: Largest occupation space (number of states) that :class:`MasterEquation` will allocate.
 MAX_STATES = 4_000_000
@@ -212,6 +215,14 @@ def _check_density(f, q):
 # ----------------------------------------------------------------------------------------------
 def n_occupation_states(N: int, q: int) -> int:
     r"""Number :math:`\binom{N+q-1}{q-1}` of occupation vectors of N particles in q states."""
+    for name, val, lo in (("N", N, 0), ("q", q, 1)):
+        if isinstance(val, bool) or not isinstance(val, numbers.Integral) or val < lo:
+            raise ValueError(f"{name} must be an integer >= {lo}, got {val!r}")
+    if min(N, q - 1) > 10_000:
+        raise ValueError(
+            f"N = {N}, q = {q}: binom(N+q-1, q-1) exceeds 10^6000 (refused; min(N, q-1) must be "
+            "<= 10000)"
+        )
     return math.comb(N + q - 1, q - 1)
 
 
@@ -526,12 +537,17 @@ def _product(f: np.ndarray, types: np.ndarray) -> np.ndarray:
 
 def marginal(F: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
     """``(types, values)`` of the j-marginal from the table of :meth:`factorial_moments`."""
+    F = np.asarray(F, dtype=float)
+    if F.ndim < 1 or F.size == 0:
+        raise ValueError(f"F must be a non-empty table from factorial_moments, got shape {F.shape}")
     q = F.ndim
     jmax = F.shape[0] - 1
     if not 0 <= j <= jmax:
         raise ValueError(f"j = {j} is outside the computed range 0..{jmax}")
     types, _ = multiplicity_types(j, q)
-    return types, F[tuple(types.T)]
+    # entries of total order > jmax are NaN by design; those of order j must be finite
+    values = finite_array(F[tuple(types.T)], f"F (its order-{j} entries)")
+    return types, values
 
 
 def chaos_distance(F: np.ndarray, f: Sequence[float], j: int) -> float:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mfcourse._validate import finite_array, finite_scalar
 from mfcourse.course.progress import time_printer
 
 try:  # numba is a dependency; the pure-Python fallback only keeps imports working without it
@@ -175,7 +176,12 @@ def m4_exact(t, m2: float, m4_0: float, lam: float = 1.0):
     r""":math:`m_4(t) = 3m_2^2 + (m_4(0) - 3m_2^2)e^{-\lambda t/4}` (solves
     :math:`\dot m_4 = \lambda(3m_2^2 - m_4)/4`)."""
     _check_lam(lam)
-    return 3 * m2**2 + (m4_0 - 3 * m2**2) * np.exp(-lam * np.asarray(t, dtype=float) / 4)
+    t = finite_array(t, "t")
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0")
+    m2 = finite_scalar(m2, "m2", lo=0.0)
+    m4_0 = finite_scalar(m4_0, "m4_0", lo=0.0)
+    return 3 * m2**2 + (m4_0 - 3 * m2**2) * np.exp(-lam * t / 4)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -554,8 +560,10 @@ def sample_kac_sphere(N: int, size: int = 1, energy: float | None = None, seed: 
     E = float(N) if energy is None else energy
     if not (np.isscalar(E) and np.isfinite(E) and E > 0):
         raise ValueError(f"energy must be finite and > 0, got {energy!r}")
-    if N * size > 2**27:
-        raise ValueError(f"N * size = {N * size} numbers exceed the limit 2**27 (1 GiB)")
+    if N * size > 2**25:
+        raise ValueError(
+            f"N * size = {N * size} numbers exceed the limit 2**25 (256 MiB, about a second)"
+        )
     g = np.random.default_rng(seed).standard_normal((size, N))
     return g * (np.sqrt(E) / np.linalg.norm(g, axis=1))[:, None]
 

@@ -39,6 +39,8 @@ import math
 
 import numpy as np
 
+from mfcourse._validate import finite_array
+
 __all__ = [
     "marginal_covariance",
     "marginal_l1",
@@ -126,7 +128,7 @@ def marginal_l1(k, N: int, t: float, alpha=0.5, beta=1.0, s0=0.25):
 
 def pinsker_l1(H):
     r"""Pinsker's inequality in :math:`L^1` form: :math:`\|\mu-\nu\|_1 \le \sqrt{2H(\mu|\nu)}`."""
-    H = np.asarray(H, dtype=float)
+    H = finite_array(H, "H")
     if np.any(H < 0):
         raise ValueError("relative entropy must be >= 0")
     return np.sqrt(2 * H)

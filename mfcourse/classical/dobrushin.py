@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from mfcourse import transport as tr
+from mfcourse._validate import finite_array
 from mfcourse.classical import newton as nw
 from mfcourse.interaction import PairInteraction
 
@@ -67,7 +68,9 @@ def torus_difference(x, y, period: float = TWO_PI) -> np.ndarray:
     sign is the derivative of :math:`d_{\mathbb T}(x,y)` in :math:`x` (where it exists)."""
     if not period > 0:
         raise ValueError(f"period must be > 0, got {period!r}")
-    d = np.asarray(x, dtype=float) - np.asarray(y, dtype=float)
+    if not np.isfinite(period):
+        raise ValueError(f"period must be finite, got {period!r}")
+    d = finite_array(x, "x") - finite_array(y, "y")
     return np.mod(d + period / 2, period) - period / 2
 
 

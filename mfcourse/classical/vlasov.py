@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from mfcourse._validate import finite_scalar
 from mfcourse.course.progress import time_printer
 from mfcourse.interaction import PairInteraction
 
@@ -68,6 +69,9 @@ __all__ = [
 ]
 
 TWO_PI = 2.0 * np.pi
+
+#: Largest work (time steps x grid cells) :meth:`VlasovSolver.run` accepts, about 10-20 minutes.
+MAX_CELL_STEPS = 2e10
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,16 @@ class VlasovResult:
     coefficient :math:`\frac1L\int_0^L e^{-i\kappa_1 x}a\,dx` of the acceleration (for
     Vlasov–Poisson the electric field mode), ``wrapped_mass`` the cumulative mass that crossed
     :math:`\pm v_{max}`.
+
+    **Convention note (Landau damping).**  For a cosine perturbation
+    :math:`f_0 = (1+a\cos\kappa_1 x)M(v)` (:func:`landau_initial`) with ``field="poisson"``,
+    :math:`\partial_x E = a\cos\kappa_1 x` gives :math:`E = (a/\kappa_1)\sin\kappa_1 x`, so
+    ``field1`` :math:`= -\,i a/(2\kappa_1)` at :math:`t=0`; since the data are invariant under
+    :math:`(x,v)\mapsto(-x,-v)`, :math:`E` stays odd in :math:`x` and ``field1`` stays purely
+    imaginary (its real part is round-off): writing :math:`E(t,x) = E_1(t)\sin\kappa_1 x`,
+    ``field1.imag`` :math:`= -E_1(t)/2`.  The damped signal to fit and to compare with the
+    literature's :math:`E_1(t)` is therefore ``field1.imag`` (or ``abs(field1)``), never
+    ``field1.real``.
     """
 
     grid: PhaseGrid
@@ -450,6 +464,21 @@ class VlasovSolver:
             raise ValueError("times must be a non-empty 1D array of finite times")
         if times[0] < 0 or np.any(np.diff(times) < 0):
             raise ValueError("times must be >= 0 and non-decreasing")
+        n_steps = np.ceil(np.diff(np.concatenate([[0.0], times])) / self.dt - 1e-9).clip(min=0)
+        work = float(n_steps.sum()) * g.nx * g.nv
+        if work > MAX_CELL_STEPS:
+            raise ValueError(
+                f"times up to {times[-1]:.3g} with dt = {self.dt:g} need {n_steps.sum():.3g} steps "
+                f"on {g.nx} x {g.nv} cells, {work:.3g} cell-steps; the limit is "
+                f"{MAX_CELL_STEPS:.3g} (mfcourse.classical.vlasov.MAX_CELL_STEPS): shorten the "
+                "run, increase dt or coarsen the grid"
+            )
+        if keep and 8.0 * times.size * g.nx * g.nv > 4 * 2**30:
+            raise ValueError(
+                f"keep=True stores {times.size} densities of {g.nx} x {g.nv} cells, "
+                f"{8.0 * times.size * g.nx * g.nv / 2**30:.3g} GiB (limit 4 GiB): pass fewer "
+                "times or keep=False"
+            )
         f = self.initial(f0)
         if times[-1] > g.recurrence_time:
             warnings.warn(
@@ -552,6 +581,8 @@ def solve(f0, grid: PhaseGrid, field, times, dt: float, **kwargs) -> VlasovResul
 def landau_initial(grid: PhaseGrid, k: float = 0.5, amplitude: float = 0.01) -> np.ndarray:
     r"""Landau-damping data :math:`f_0 = (1 + a\cos kx)\,e^{-v^2/2}/\sqrt{2\pi}` on the grid
     (``grid.length`` should be :math:`2\pi/k`)."""
+    k = finite_scalar(k, "k", lo=0.0, lo_open=True)
+    amplitude = finite_scalar(amplitude, "amplitude")
     X, V = grid.mesh()
     return (1 + amplitude * np.cos(k * X)) * np.exp(-(V**2) / 2) / np.sqrt(TWO_PI)
 

@@ -45,6 +45,7 @@ its occupation basis, where it is supported; :func:`embed_symmetric` maps it to
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -80,6 +81,12 @@ def fock_dimension(N: int, K: int) -> int:
     distinguishable particles. Exact Python integer.
     """
     N, K = _check_nk(N, K)
+    if min(N, K - 1) > 10_000:
+        # math.comb would take minutes; the dimension is > 2^20000 anyway
+        raise ValueError(
+            f"N = {N}, K = {K}: the dimension binom(N+K-1, K-1) exceeds 10^6000 (refused; "
+            "min(N, K-1) must be <= 10000)"
+        )
     return math.comb(N + K - 1, K - 1)
 
 
@@ -89,7 +96,7 @@ def fock_memory_estimate(N: int, K: int, nnz_per_row: float = 0.0) -> int:
     stored entries per row (16 bytes each in CSR with complex data)."""
     D = fock_dimension(N, K)
     per_state = 2 * K + 8 + 20 * 16 + 16 * nnz_per_row
-    return int(D * per_state)
+    return D * math.ceil(per_state)  # exact integer arithmetic: D may exceed the float range
 
 
 def _largest_n_that_fits(K, budget, nnz_per_row):
@@ -105,6 +112,11 @@ def _largest_n_that_fits(K, budget, nnz_per_row):
     return lo
 
 
+def _gib(nbytes: int) -> str:
+    """Bytes in GiB for a message, also for integers beyond the float range."""
+    return f"{nbytes / 2**30:.3g}" if nbytes < 2**1000 else f"10^{len(str(nbytes)) - 10}"
+
+
 def check_memory(N: int, K: int, nnz_per_row: float = 0.0, max_bytes: int | None = None) -> None:
     """Raise ``ValueError`` *before allocation* if the (N, K) Fock space would not fit.
 
@@ -118,7 +130,7 @@ def check_memory(N: int, K: int, nnz_per_row: float = 0.0, max_bytes: int | None
         n_fit = _largest_n_that_fits(K, budget, nnz_per_row)
         raise ValueError(
             f"Fock space of N={N} bosons in K={K} modes has dimension C(N+K-1, K-1) = {D:,} and "
-            f"needs about {need / 2**30:.3g} GiB (limit {budget / 2**30:.3g} GiB). Reduce N to "
+            f"needs about {_gib(need)} GiB (limit {budget / 2**30:.3g} GiB). Reduce N to "
             f"at most {n_fit} at K={K}, or use fewer modes K (the dimension grows like "
             f"N^(K-1)/(K-1)!), or raise max_bytes if you have the memory."
         )
@@ -509,6 +521,8 @@ def operator_norm(A) -> float:
 def hilbert_schmidt_norm(A) -> float:
     r"""Hilbert–Schmidt norm :math:`\|A\|_2 = (\mathrm{tr}\,A^\dagger A)^{1/2}`."""
     A = np.asarray(A)
+    if not np.all(np.isfinite(A)):
+        raise ValueError("A: the matrix has non-finite entries (NaN or inf); its norm is undefined")
     return float(np.sqrt(np.sum(np.abs(A) ** 2)))
 
 
@@ -679,10 +693,14 @@ def ring_model(interaction, k_max: int, hbar: float = 1.0) -> ModeModel:
 
 def ring_state(coefficients: dict, k_max: int) -> np.ndarray:
     """A normalised one-particle state on the ring from ``{k: amplitude}``."""
+    if isinstance(k_max, bool) or not isinstance(k_max, numbers.Integral) or k_max < 0:
+        raise ValueError(f"k_max must be an integer >= 0, got {k_max!r}")
     psi = np.zeros(2 * k_max + 1, dtype=complex)
     for k, v in coefficients.items():
         if abs(k) > k_max:
             raise ValueError(f"mode k={k} is outside |k| <= k_max={k_max}")
+        if not np.isfinite(v):
+            raise ValueError(f"coefficients[{k}] must be finite, got {v!r}")
         psi[k + k_max] = v
     nrm = np.linalg.norm(psi)
     if nrm == 0:

@@ -40,6 +40,7 @@ import numpy as np
 import scipy.fft as sfft
 from scipy.integrate import solve_ivp
 
+from mfcourse._validate import finite_array, finite_scalar
 from mfcourse.quantum.fock import ModeModel
 
 
@@ -367,14 +368,58 @@ def strang_step(
     return potential_phase(pot, 0.5 * dt, hbar) * psi
 
 
-def energy_grid(psi, grid: PeriodicGrid, interaction=None, hbar: float = 1.0) -> float:
-    r"""Hartree energy :math:`\frac12\hbar^2\|\partial_x\psi\|^2+\frac12\int(V\star\rho)\rho`
-    (derivative spectral)."""
+def external_on_grid(external, grid: PeriodicGrid) -> np.ndarray:
+    r"""An external potential :math:`U` on the grid: ``None`` (zero), a callable :math:`U(x)`
+    or an array of shape ``(M,)``; must be real and finite."""
+    if external is None:
+        return np.zeros(grid.M)
+    U = external(grid.x) if callable(external) else external
+    U = finite_array(U, "external")
+    if U.shape != (grid.M,):
+        raise ValueError(f"external must have shape ({grid.M},) on the grid, got {U.shape}")
+    return U
+
+
+def _check_contact(contact) -> float:
+    return finite_scalar(contact, "contact")
+
+
+def energy_grid(
+    psi,
+    grid: PeriodicGrid,
+    interaction=None,
+    hbar: float = 1.0,
+    *,
+    external=None,
+    contact: float = 0.0,
+) -> float:
+    r"""Hartree / Gross–Pitaevskii energy
+
+    .. math:: \frac{\hbar^2}2\|\partial_x\psi\|^2 + \frac12\int(V\star\rho)\rho
+        + \int U\rho + \frac g2\int\rho^2,\qquad \rho = |\psi|^2
+
+    (derivative spectral; ``external`` :math:`U`, ``contact`` :math:`g`, both default 0)."""
     psi_hat = np.fft.fft(psi)
     kin = 0.5 * hbar**2 * np.sum(grid.k**2 * np.abs(psi_hat) ** 2) * grid.dx / grid.M
     rho = np.abs(psi) ** 2
     pot = 0.5 * np.sum(hartree_potential(interaction, rho, grid) * rho) * grid.dx
-    return float(kin + pot)
+    U = external_on_grid(external, grid)
+    g = _check_contact(contact)
+    local = np.sum(U * rho + 0.5 * g * rho**2) * grid.dx
+    return float(kin + pot + local)
+
+
+def chemical_potential_grid(
+    psi, grid: PeriodicGrid, interaction=None, hbar: float = 1.0, *, external=None, contact=0.0
+) -> float:
+    r""":math:`\mu = \langle\psi, H_\psi\psi\rangle` with the mean-field Hamiltonian
+    :math:`H_\psi = -\frac{\hbar^2}2\partial_x^2 + V\star\rho + U + g\rho` (the eigenvalue of
+    a ground state): the energy with the interaction terms counted twice."""
+    rho = np.abs(psi) ** 2
+    pair = 0.5 * np.sum(hartree_potential(interaction, rho, grid) * rho) * grid.dx
+    g = _check_contact(contact)
+    e = energy_grid(psi, grid, interaction, hbar, external=external, contact=g)
+    return float(e + pair + 0.5 * g * np.sum(rho**2) * grid.dx)
 
 
 @dataclass
@@ -398,14 +443,21 @@ def evolve_grid(
     hbar: float = 1.0,
     n_save: int = 1,
     progress: Callable[[float], None] | None = None,
+    external=None,
+    contact: float = 0.0,
 ) -> GridTrajectory:
     r"""Strang split-step Fourier for Hartree on the grid, ``n_steps`` steps to ``t_final``,
     saving ``n_save`` + 1 equispaced snapshots (including t = 0) with norm and energy.
 
     Consecutive potential half-steps are merged (they use the same density), so a step costs
     one potential evaluation and two FFTs.
+
+    **Gross–Pitaevskii.**  ``external`` :math:`U(x)` (callable or grid array) and ``contact``
+    :math:`g` add :math:`U + g|\psi|^2` to the mean-field potential:
+    :math:`i\hbar\partial_t\psi = -\frac{\hbar^2}2\partial_x^2\psi + (V\star|\psi|^2 + U +
+    g|\psi|^2)\psi` (a trap needs a box large enough that :math:`\psi` vanishes at its edges).
     """
-    psi = np.asarray(psi0, dtype=complex)
+    psi = finite_array(psi0, "psi0", dtype=complex)
     if psi.shape != (grid.M,):
         raise ValueError(f"psi0 must have shape ({grid.M},), got {psi.shape}")
     nrm = grid.norm(psi)
@@ -421,14 +473,21 @@ def evolve_grid(
     save_at = set(np.round(np.linspace(0, n_steps, n_save + 1)).astype(int).tolist())
     times, snaps, norms, energies = [], [], [], []
 
+    U = external_on_grid(external, grid)
+    g = _check_contact(contact)
+
     def record(step, psi):
         times.append(step * dt)
         snaps.append(psi.copy())
         norms.append(grid.norm(psi))
-        energies.append(energy_grid(psi, grid, interaction, hbar))
+        energies.append(energy_grid(psi, grid, interaction, hbar, external=U, contact=g))
 
     record(0, psi)
-    vstar = potential_operator(interaction, grid)
+    pair = potential_operator(interaction, grid)
+
+    def vstar(rho):
+        return pair(rho) + U + g * rho
+
     scale = -1j * dt / hbar
     psi = np.exp(0.5 * scale * vstar(psi.real**2 + psi.imag**2)) * psi
     for step in range(1, n_steps + 1):
@@ -462,24 +521,43 @@ def ground_state_grid(
     refinements: int = 2,
     tol: float = 1e-12,
     max_steps: int = 200000,
+    external=None,
+    contact: float = 0.0,
 ) -> np.ndarray:
-    r"""Hartree ground state on the grid by imaginary time (:math:`t=-i	au`): split steps
+    r"""Hartree ground state on the grid by imaginary time (:math:`t=-i\tau`): split steps
     with renormalisation, run until the energy changes by less than ``tol``·dτ.
 
-    The fixed point of a split step is biased by :math:`O(d	au^2)`, so the run is repeated
-    with dτ/10, ``refinements`` times (bias :math:`\sim 10^{-2r}d	au^2`)."""
-    psi = grid.normalise(np.ones(grid.M) if psi0 is None else psi0)
+    The fixed point of a split step is biased by :math:`O(d\tau^2)`, so the run is repeated
+    with dτ/10, ``refinements`` times (bias :math:`\sim 10^{-2r}d\tau^2`).
+
+    ``external`` :math:`U` and ``contact`` :math:`g` give the Gross–Pitaevskii ground state in a
+    trap (see :func:`evolve_grid`); validated against the harmonic-oscillator Gaussian at
+    :math:`g = 0` and the Thomas–Fermi profile :math:`\rho = (\mu - U)_+/g` at large :math:`g`
+    (tests/test_hartree.py)."""
+    U = external_on_grid(external, grid)
+    g = _check_contact(contact)
+    dtau = finite_scalar(dtau, "dtau", lo=0.0, lo_open=True)
+    psi = grid.normalise(
+        np.ones(grid.M) if psi0 is None else finite_array(psi0, "psi0", dtype=complex)
+    )
+
+    def mean_field(rho):
+        return hartree_potential(interaction, rho, grid) + U + g * rho
+
+    def energy(psi):
+        return energy_grid(psi, grid, interaction, hbar, external=U, contact=g)
+
     for level in range(refinements + 1):
         dt = dtau / 10**level
         kin = np.exp(-0.5 * dt * hbar * grid.k**2)
-        e_old = energy_grid(psi, grid, interaction, hbar)
+        e_old = energy(psi)
         for _ in range(max_steps):
-            pot = hartree_potential(interaction, np.abs(psi) ** 2, grid)
+            pot = mean_field(np.abs(psi) ** 2)
             psi = np.exp(-0.5 * dt * pot / hbar) * psi
             psi = np.fft.ifft(kin * np.fft.fft(psi))
-            pot = hartree_potential(interaction, np.abs(psi) ** 2, grid)
+            pot = mean_field(np.abs(psi) ** 2)
             psi = grid.normalise(np.exp(-0.5 * dt * pot / hbar) * psi)
-            e = energy_grid(psi, grid, interaction, hbar)
+            e = energy(psi)
             if abs(e - e_old) < tol * dt:
                 break
             e_old = e
@@ -492,7 +570,11 @@ def free_gaussian(x, t: float, s0: float, k0: float = 0.0, hbar: float = 1.0) ->
     r"""Exact free Gaussian packet on the line (reference-results.md, with ħ):
     :math:`\psi_0=(2\pi s_0^2)^{-1/4}e^{-x^2/(4s_0^2)+ik_0x}`, so that :math:`|\psi_t|^2` is a
     Gaussian centred at :math:`\hbar k_0t` of variance :math:`s_0^2+\hbar^2t^2/(4s_0^2)`."""
-    x = np.asarray(x, dtype=float)
+    x = finite_array(x, "x")
+    t = finite_scalar(t, "t")
+    s0 = finite_scalar(s0, "s0", lo=1e-100)  # a width; below, s0**2 underflows
+    k0 = finite_scalar(k0, "k0")
+    hbar = finite_scalar(hbar, "hbar", lo=0.0, lo_open=True)
     a = 1 + 1j * hbar * t / (2 * s0**2)
     return (
         (2 * np.pi * s0**2) ** -0.25
