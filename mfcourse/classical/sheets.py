@@ -97,22 +97,21 @@ TWO_PI = 2.0 * math.pi
 
 
 # ------------------------------------------------------------------------------ validation
+def _positive_real(value, name: str, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a {what}, got {value!r}")
+    value = float(value)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a {what}, got {value!r}")
+    return value
+
+
 def _check_length(length) -> float:
-    if isinstance(length, bool) or not isinstance(length, numbers.Real):
-        raise ValueError(f"length must be a positive finite number, got {length!r}")
-    length = float(length)
-    if not (math.isfinite(length) and length > 0):
-        raise ValueError(f"length must be a positive finite number, got {length!r}")
-    return length
+    return _positive_real(length, "length", "positive finite number")
 
 
 def _check_background(background) -> float:
-    if isinstance(background, bool) or not isinstance(background, numbers.Real):
-        raise ValueError(f"background must be a positive finite density, got {background!r}")
-    background = float(background)
-    if not (math.isfinite(background) and background > 0):
-        raise ValueError(f"background must be a positive finite density, got {background!r}")
-    return background
+    return _positive_real(background, "background", "positive finite density")
 
 
 def _check_positions(x, name: str = "x") -> np.ndarray:
