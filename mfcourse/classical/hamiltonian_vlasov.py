@@ -397,38 +397,22 @@ class HamiltonianVlasovSolver:
     def run(self, alpha0, times, *, progress=None) -> HVlResult:
         """Advance from ``alpha0`` (array or callable, see :func:`check_alpha`) through
         ``times``; each interval is cut into equal steps of at most ``dt``."""
-        g = self.grid
-        times = _check_times(times)
-        a = check_alpha(alpha0, g)
-        if progress is True:
-            progress = time_printer("hamiltonian vlasov")
-        t, out = 0.0, []
-        diag = {k: [] for k in ("norm2", "energy", "hamiltonian", "momentum")}
-        t0 = time.perf_counter()
-        for ti in times:
-            span = ti - t
-            n = int(math.ceil(span / self.dt - 1e-9)) if span > 0 else 0
-            if n:
-                h = span / n
-                half, full = self._x_mult(0.5 * h), self._x_mult(h)
-                a = self._shift(a, half, 0)
-                for i in range(n):
-                    a = self._kick(a, h)
-                    a = self._shift(a, half if i == n - 1 else full, 0)
-            t = float(ti)
-            out.append(a.copy())
-            for k, v in _diagnostics(a, g, self.interaction).items():
-                diag[k].append(v)
-            if progress:
-                progress(t, float(times[-1]))
-        return HVlResult(
-            grid=g,
-            times=times,
-            alpha=out,
-            wall_time=time.perf_counter() - t0,
-            info={"interpolation": self.interpolation, "phase_term": self.phase_term},
-            **{k: np.array(v) for k, v in diag.items()},
-        )
+        a = check_alpha(alpha0, self.grid)
+
+        def advance(a, n, h):
+            half, full = self._x_mult(0.5 * h), self._x_mult(h)
+            a = self._shift(a, half, 0)
+            for i in range(n):
+                a = self._kick(a, h)
+                a = self._shift(a, half if i == n - 1 else full, 0)
+            return a
+
+        result = _snapshots(
+            a, times, self.dt, advance, lambda a: a, self.grid, self.interaction, progress,
+            "hamiltonian vlasov",
+        )  # fmt: skip
+        result.info.update(interpolation=self.interpolation, phase_term=self.phase_term)
+        return result
 
 
 # ---------------------------------------------------------------------------------- HHt
@@ -472,38 +456,57 @@ class HamiltonianHartreeSolver:
         :math:`(x,v)`, as for :class:`HamiltonianVlasovSolver`); returns :math:`\alpha =
         \mathcal F^{-1}\hat\alpha` at ``times`` (``info["alpha_hat"]`` keeps :math:`\hat\alpha`)."""
         g = self.grid
-        times = _check_times(times)
         b = velocity_fourier(check_alpha(alpha0, g), g)
-        if progress is True:
-            progress = time_printer("hamiltonian hartree")
-        t, out, hats = 0.0, [], []
-        diag = {k: [] for k in ("norm2", "energy", "hamiltonian", "momentum")}
-        t0 = time.perf_counter()
-        for ti in times:
-            span = ti - t
-            n = int(math.ceil(span / self.dt - 1e-9)) if span > 0 else 0
-            if n:
-                h = span / n
-                for _ in range(n):
-                    b = b * np.exp(-0.5j * h * self.potential(b))
-                    b = self._kinetic(b, h)
-                    b = b * np.exp(-0.5j * h * self.potential(b))
-            t = float(ti)
-            hats.append(b.copy())
-            a = inverse_velocity_fourier(b, g)
+
+        def advance(b, n, h):
+            for _ in range(n):
+                b = b * np.exp(-0.5j * h * self.potential(b))
+                b = self._kinetic(b, h)
+                b = b * np.exp(-0.5j * h * self.potential(b))
+            return b
+
+        result = _snapshots(
+            b, times, self.dt, advance, lambda b: inverse_velocity_fourier(b, g), g,
+            self.interaction, progress, "hamiltonian hartree",
+        )  # fmt: skip
+        result.info["alpha_hat"] = result.info.pop("states")
+        return result
+
+
+def _snapshots(state, times, dt, advance, to_alpha, grid, interaction, progress, label):
+    """The time loop both solvers share: cut each interval of ``times`` into equal steps of at
+    most ``dt``, ``advance(state, n, h)`` over them, and record :math:`\alpha` (``to_alpha``)
+    with its conserved quantities at every output time."""
+    times = _check_times(times)
+    if progress is True:
+        progress = time_printer(label)
+    t, out, states = 0.0, [], []
+    diag = {k: [] for k in ("norm2", "energy", "hamiltonian", "momentum")}
+    t0 = time.perf_counter()
+    for ti in times:
+        span = ti - t
+        n = int(math.ceil(span / dt - 1e-9)) if span > 0 else 0
+        if n:
+            state = advance(state, n, span / n)
+        t = float(ti)
+        a = to_alpha(state)
+        if a is state:  # the state is alpha itself: keep one copy
+            out.append(state.copy())
+        else:  # keep both the state (e.g. alpha-hat) and alpha
+            states.append(state.copy())
             out.append(a)
-            for k, v in _diagnostics(a, g, self.interaction).items():
-                diag[k].append(v)
-            if progress:
-                progress(t, float(times[-1]))
-        return HVlResult(
-            grid=g,
-            times=times,
-            alpha=out,
-            wall_time=time.perf_counter() - t0,
-            info={"alpha_hat": hats},
-            **{k: np.array(v) for k, v in diag.items()},
-        )
+        for k, v in _diagnostics(a, grid, interaction).items():
+            diag[k].append(v)
+        if progress:
+            progress(t, float(times[-1]))
+    return HVlResult(
+        grid=grid,
+        times=times,
+        alpha=out,
+        wall_time=time.perf_counter() - t0,
+        info={"states": states} if states else {},
+        **{k: np.array(v) for k, v in diag.items()},
+    )
 
 
 # ---------------------------------------------------------------------------------- N-body
