@@ -113,7 +113,9 @@ def test_conservation_trace_projection_energy():
     assert np.max(np.abs(np.sort(st2.spectrum()) - lam0)) < 1e-10
 
 
-def test_grid_and_mode_hartree_fock_agree():
+@pytest.mark.parametrize("exchange_dt", [None, 0.05])
+def test_grid_and_mode_hartree_fock_agree(exchange_dt):
+    # the independent reference: the mode-basis equation integrated by DOP853
     N, n = 8, 96
     x = hf.torus_grid(n)
     M = 30
@@ -122,11 +124,59 @@ def test_grid_and_mode_hartree_fock_agree():
     om0, _, _ = mhf0.ground_state()
     mhf = hf.ModeHartreeFock(modes, N, interaction=V)
     oms = mhf.evolve(om0, [0.0, 0.5])
-    g = hf.HartreeFockGrid(x, N, interaction=V)
+    g = hf.HartreeFockGrid(x, N, interaction=V, exchange_dt=exchange_dt)
     st = g.from_kernel(mhf.to_grid(om0, x))
     g.step(st, 0.0005, 1000)
     d = fm.trace_norm(st.to_kernel() - mhf.to_grid(oms[-1], x), g.dx)
     assert d / N < 2e-3
+
+
+def _quench_state(N, n, edge=0.2):
+    x = hf.torus_grid(n)
+    mhf, om = _ground(N, n, edge=edge, M=n // 2 - 4)
+    g = hf.HartreeFockGrid(x, N, interaction=V)
+    return x, g.from_kernel(mhf.to_grid(om, x))
+
+
+def test_exchange_kicks_multiple_time_stepping():
+    # exchange as impulses every m steps: unitary (trace, spectrum) and first order in the
+    # kick interval, with a small constant since exchange is subleading (module docstring)
+    N, n = 24, 96
+    x, st = _quench_state(N, n)
+    lam0 = np.sort(st.spectrum())
+
+    def run(exchange_dt, exchange=True):
+        g = hf.HartreeFockGrid(x, N, interaction=V, exchange=exchange, exchange_dt=exchange_dt)
+        out = g.step(st.copy(), 0.01, 200)
+        return g, out
+
+    g1, ref = run(None)
+    assert g1.kick_every(0.01) == 1
+    _, hartree = run(None, exchange=False)
+    effect = fm.trace_norm(ref.to_kernel() - hartree.to_kernel(), g1.dx) / N
+    errs = []
+    for exchange_dt in (0.16, 0.08, 0.04):
+        g, out = run(exchange_dt)
+        assert g.kick_every(0.01) == round(exchange_dt / 0.01)
+        assert abs(out.trace() - N) < 1e-10 * N
+        assert np.max(np.abs(np.sort(out.spectrum()) - lam0)) < 1e-10
+        errs.append(fm.trace_norm(out.to_kernel() - ref.to_kernel(), g.dx) / N)
+    # first order in the kick interval, and small against what exchange does at all
+    assert errs[1] < 0.65 * errs[0] and errs[2] < 0.65 * errs[1]
+    assert errs[0] < 0.05 * effect
+
+
+def test_steps_split_anywhere():
+    # without exchange the fused half steps make one call of 40 steps and ten calls of 4 the
+    # same map (the two half steps of P at a call boundary see the same density)
+    N, n = 12, 48
+    x, st = _quench_state(N, n)
+    g = hf.HartreeFockGrid(x, N, interaction=V, exchange=False)
+    a = g.step(st.copy(), 0.01, 40)
+    b = st.copy()
+    for _ in range(10):
+        g.step(b, 0.01, 4)
+    assert np.max(np.abs(a.orbitals - b.orbitals)) < 1e-12
 
 
 def test_ground_state_scf_is_self_consistent():
@@ -157,6 +207,29 @@ def test_occupations():
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         hf.HartreeFockGrid(kwargs["x"], kwargs["N"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"exchange_dt": -0.1}, "exchange_dt"),
+        ({"exchange_dt": float("nan")}, "exchange_dt"),
+        ({"threads": 0}, "threads"),
+    ],
+)
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        hf.HartreeFockGrid(hf.torus_grid(64), 4, interaction=V, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "dt, nsteps, match", [(0.0, 1, "dt"), (float("inf"), 1, "dt"), (0.1, -1, "nsteps")]
+)
+def test_bad_step(dt, nsteps, match):
+    x, st = _quench_state(4, 64)
+    g = hf.HartreeFockGrid(x, 4, interaction=V)
+    with pytest.raises(ValueError, match=match):
+        g.step(st, dt, nsteps)
 
 
 def test_bad_states_rejected():

@@ -36,13 +36,31 @@ Since :math:`A_k\omega A_k^*` has the eigenvectors :math:`A_k\varphi_i` and eige
 
 a unitary operator whenever the orbitals are orthonormal.
 
-Time stepping (:class:`HartreeFockGrid`): Strang splitting kinetic / direct potential /
-exchange, each piece unitary: kinetic exactly in Fourier, :math:`U + V\star\rho` as a phase (it
-does not change :math:`\rho`), the exchange block as the product of the exact exponentials of the
-:math:`2K` pieces above with :math:`\omega` frozen at the start of the block (pieces taken in
-alternating order on even and odd steps). Every step is a unitary conjugation
-:math:`\omega \mapsto U\omega U^*`: trace, spectrum and hence the projection property
-:math:`\omega^2 = \omega` are conserved to rounding; the energy to :math:`O(dt^2)`.
+Time stepping (:class:`HartreeFockGrid`): splitting into kinetic
+:math:`T = -\frac{\varepsilon^2}{2}\Delta`, direct potential :math:`P = U + V\star\rho` and
+exchange, each piece unitary — :math:`T` exactly in Fourier, :math:`P` as a phase on the grid
+(it does not change :math:`\rho`), the exchange as the product of the exact exponentials of the
+:math:`2K` pieces above with :math:`\omega` frozen at the start (pieces taken in alternating
+order on successive kicks). The fast part is the Strang step
+:math:`e^{-i\frac{dt}{2\varepsilon}T}e^{-i\frac{dt}{\varepsilon}P}e^{-i\frac{dt}{2\varepsilon}T}`,
+drift–kick–drift like lecture 1's Vlasov solver so that the two splitting errors largely cancel
+in a comparison (consecutive kinetic half steps fused: one FFT pair per step). The exchange
+enters as *impulses* (multiple time stepping, the r-RESPA scheme of Tuckerman–Berne–Martyna
+1992): with ``exchange_dt`` :math:`=\Delta`, every :math:`m = \lfloor\Delta/dt\rfloor` steps a
+kick of duration :math:`m\,dt` between two blocks of fast steps (on the Fourier coefficients,
+where :math:`e^{ikx}` is a cyclic shift, between two kinetic half steps), half kicks at the two
+ends; ``exchange_dt=None`` kicks every step (:math:`m = 1`). This pays because in this scaling
+exchange is slow and small: its symbol is
+:math:`\frac1N\sum_k\frac{v_k}{2}(W(x,v-\varepsilon k) + W(x,v+\varepsilon k)) =
+\frac{V(0)}{N}W + O(\varepsilon^2/N)` and the first part commutes with :math:`\omega` (Lecture 5
+§5, where the effect of exchange on :math:`\omega_t` is measured to scale like
+:math:`\varepsilon^3`). It does **not** pay for a few particles (for :math:`N = 1` exchange
+cancels the direct term exactly and must be applied with it), hence the default ``None``.
+
+Every step is a unitary conjugation :math:`\omega \mapsto U\omega U^*`: trace, spectrum and hence
+the projection property :math:`\omega^2 = \omega` are conserved to rounding; the error is
+:math:`O(dt^2)` in the kinetic and direct parts and first order in the kick interval (frozen
+:math:`\omega`), with a constant proportional to :math:`|v_k|/N`.
 
 Ground states (:class:`ModeHartreeFock`): the same equation in the plane-wave basis
 :math:`e^{imx}/\sqrt{2\pi}`, :math:`|m| \le M`, where :math:`U`, :math:`V\star\rho` and
@@ -61,6 +79,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.fft as sfft
+from scipy.linalg import blas as _blas
 
 from mfcourse import phasespace as ps
 from mfcourse.quantum.fermions import check_density_matrix, check_particle_number
@@ -80,15 +99,28 @@ def torus_grid(n: int) -> np.ndarray:
     return TWO_PI / n * np.arange(n)
 
 
+def _smooth(m: int, primes=(2, 3, 5, 7)) -> bool:
+    for p in primes:
+        while m % p == 0:
+            m //= p
+    return m == 1
+
+
 def grid_points_needed(N: int, p_max: float, multiple: int = 16) -> int:
     r"""Grid size whose momentum window :math:`|\xi| < \pi\varepsilon/dx = n/(2N)` holds
-    :math:`|\xi| \le p_{\max}` on :math:`\mathbf T` (:math:`\varepsilon = 1/N`), rounded up
-    to a multiple of ``multiple``, and at least ``CELLS_FACTOR * N``."""
+    :math:`|\xi| \le p_{\max}` on :math:`\mathbf T` (:math:`\varepsilon = 1/N`), at least
+    ``CELLS_FACTOR * N``: the smallest multiple of ``multiple`` above that with no prime factor
+    beyond 7 (fast FFTs: 1648 = 16·103 points transform four times slower than 1680)."""
     N = check_particle_number(N)
     if not (isinstance(p_max, numbers.Real) and math.isfinite(p_max) and p_max > 0):
         raise ValueError(f"p_max must be a positive number, got {p_max!r}")
+    if isinstance(multiple, bool) or not isinstance(multiple, numbers.Integral) or multiple < 1:
+        raise ValueError(f"multiple must be an integer >= 1, got {multiple!r}")
     need = max(2 * p_max * N, CELLS_FACTOR * N)
-    return int(multiple * math.ceil(need / multiple - 1e-12))
+    m = int(multiple * math.ceil(need / multiple - 1e-12))
+    while not _smooth(m):
+        m += multiple
+    return m
 
 
 def check_fermion_grid(n: int, N: int) -> None:
@@ -169,9 +201,23 @@ class HartreeFockGrid:
     interaction : :class:`~mfcourse.interaction.PairInteraction` or ``None``.
     external : optional external potential :math:`U(x_j)`.
     exchange : include :math:`-X` (``False`` gives the fermionic Hartree equation).
+    exchange_dt : the time between exchange kicks (multiple time stepping, module docstring);
+        ``None`` (default) kicks every step. Lecture 5 uses ``0.1`` for :math:`N \ge 12`.
+    threads : BLAS threads and FFT workers for the stepping (default 1; see
+        :meth:`blas_threads`).
     """
 
-    def __init__(self, x, N: int, *, interaction=None, external=None, exchange: bool = True):
+    def __init__(
+        self,
+        x,
+        N: int,
+        *,
+        interaction=None,
+        external=None,
+        exchange: bool = True,
+        exchange_dt: float | None = None,
+        threads: int | None = 1,
+    ):
         self.N = check_particle_number(N)
         self.eps = 1.0 / self.N
         self.x, self.dx, self.length = ps.grid_spacing(x)
@@ -192,7 +238,19 @@ class HartreeFockGrid:
         self.k = TWO_PI * sfft.fftfreq(n, self.dx)
         self._A = {k: np.exp(1j * k * self.x) for k, _ in _modes(interaction)}
         self._parity = 0
-        self.threads: int | None = 1
+        if exchange_dt is not None and not (
+            isinstance(exchange_dt, numbers.Real) and math.isfinite(exchange_dt) and exchange_dt > 0
+        ):
+            raise ValueError(
+                "exchange_dt must be None (kick every step) or a positive time, "
+                f"got {exchange_dt!r}"
+            )
+        self.exchange_dt = exchange_dt
+        if threads is not None and (
+            isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1
+        ):
+            raise ValueError(f"threads must be None or an integer >= 1, got {threads!r}")
+        self.threads = threads
 
     # ------------------------------------------------------------------ states
     def state(self, orbitals, weights=None) -> MixedState:
@@ -271,49 +329,102 @@ class HartreeFockGrid:
                 e -= 0.5 * float(np.real(st.weights @ xw))
         return e / self.N
 
-    def _exchange_block(self, rows: np.ndarray, lam: np.ndarray, dt: float) -> None:
-        """The exchange block on orbitals stored as rows (``(r, n)``, contiguous)."""
-        rows0 = rows.copy()
+    def _exchange_block(self, coef: np.ndarray, lam: np.ndarray, dt: float) -> None:
+        r"""One exchange kick of duration ``dt``, in place, on orbitals given by their discrete
+        Fourier coefficients as rows (``(r, n)``, ``scipy.fft.fft`` convention). There
+        :math:`A_k = e^{ikx}` is the cyclic shift by :math:`k` (exact on the grid) and
+        :math:`\langle\varphi,\psi\rangle
+        = \frac{dx}{n}\sum_m\overline{\hat\varphi_m}\hat\psi_m`."""
+        coef0 = coef.copy()
+        scale = self.dx / self.x.size
         pieces = []
         for k, v in _modes(self.interaction):
             c = v / (2 * self.N)
             d = np.exp(1j * dt / self.eps * c * lam) - 1.0  # e^{+i dt X / eps}: h contains -X
-            a = self._A[k]
-            pieces += [(a, d), (a.conj(), d)]
+            pieces += [(k, d), (-k, d)]
         if self._parity:
             pieces.reverse()
         self._parity ^= 1
-        for a, d in pieces:
-            ap = rows0 * a[None, :]
-            g = (ap.conj() @ rows.T) * self.dx  # g[i, j] = <A phi0_i, phi_j>
-            rows += (g.T * d[None, :]) @ ap
+        # BLAS directly on the (n, r) Fortran-ordered views: A^H B and B += A G without the
+        # conjugated and transposed copies numpy's matmul would make (twice as fast at N = 256)
+        out = coef.T
+        for shift, d in pieces:
+            a = np.roll(coef0, shift, axis=1).T  # A phi0, (n, r)
+            g = _blas.zgemm(scale, a, out, trans_a=2)  # g[i, j] = <A phi0_i, phi_j>
+            g *= d[:, None]
+            out = _blas.zgemm(1.0, a, g, beta=1.0, c=out, overwrite_c=1)
+        if not np.shares_memory(out, coef):  # pragma: no cover - BLAS made a copy
+            coef[...] = out.T
+
+    def kick_every(self, dt: float) -> int:
+        """Steps between exchange kicks at time step ``dt`` (1 when ``exchange_dt`` is None)."""
+        if self.exchange_dt is None:
+            return 1
+        return max(1, int(math.floor(self.exchange_dt / dt + 1e-9)))
 
     def step(self, st: MixedState, dt: float, nsteps: int = 1) -> MixedState:
-        """Advance ``st`` in place by ``nsteps`` Strang steps (module docstring)."""
-        kin = np.exp(-0.25j * dt * self.eps * self.k**2)  # half a kinetic step
-        rows = np.ascontiguousarray(st.orbitals.T)  # (r, n): FFTs and products on rows
-        lam = st.weights
+        """Advance ``st`` in place by ``nsteps`` steps of ``dt`` (module docstring)."""
+        if not (isinstance(dt, numbers.Real) and math.isfinite(dt) and dt > 0):
+            raise ValueError(f"dt must be a positive finite number, got {dt!r}")
+        if isinstance(nsteps, bool) or not isinstance(nsteps, numbers.Integral) or nsteps < 0:
+            raise ValueError(f"nsteps must be an integer >= 0, got {nsteps!r}")
+        if st.orbitals is None or st.orbitals.shape[0] != self.x.size:
+            raise ValueError(
+                f"st must be a state in orbital form on the grid of {self.x.size} points"
+            )
+        if nsteps == 0:
+            return st
+        rows = np.ascontiguousarray(st.orbitals.T, dtype=complex)  # (r, n): FFTs on rows
         with _BlasThreads(self.blas_threads(st.rank)):
-            rows = self._steps(rows, lam, kin, dt, nsteps)
+            rows = self._steps(rows, st.weights, float(dt), int(nsteps))
         st.orbitals = np.ascontiguousarray(rows.T)
         return st
 
     def blas_threads(self, rank: int) -> int | None:
-        """BLAS threads for the exchange products: ``self.threads`` (default 1). Measured on
-        the course's 2-core machine under load, N = 256: 90 ms a step with one thread, 290 ms
-        with two; set ``threads = None`` for the library default on an idle machine."""
+        """BLAS threads for the exchange products (and FFT workers): ``self.threads``
+        (default 1). Measured on the course's 2-core machine, N = 256: idle, two threads take
+        the step from 8.1 to 6.1 ms; under load (six other processes) two threads were three
+        times *slower* than one. ``threads = None`` leaves the library default."""
         return self.threads
 
-    def _steps(self, rows, lam, kin, dt, nsteps):
-        for _ in range(nsteps):
-            rows = sfft.ifft(sfft.fft(rows, axis=1) * kin, axis=1)
-            dens = (lam @ np.abs(rows) ** 2) / self.N
-            rows *= np.exp(-0.5j * dt / self.eps * self._potential(dens))
-            if self.exchange:
-                self._exchange_block(rows, lam, dt)
-                dens = (lam @ np.abs(rows) ** 2) / self.N
-            rows *= np.exp(-0.5j * dt / self.eps * self._potential(dens))
-            rows = sfft.ifft(sfft.fft(rows, axis=1) * kin, axis=1)
+    def _steps(self, rows, lam, dt, nsteps):
+        r"""The scheme of the module docstring, drift–kick–drift like lecture 1's Vlasov
+        solver: :math:`T_{1/2}X_{\Delta_0/2}T_{1/2}\,P\,T\,P\cdots P\,T_{1/2}
+        X_{(\Delta_0+\Delta_1)/2}T_{1/2}\,P\cdots` (blocks of :meth:`kick_every` steps; the
+        kicks act on the Fourier coefficients, between two kinetic half steps)."""
+        kin = np.exp(-0.5j * dt * self.eps * self.k**2)  # a whole kinetic step
+        kin_half = np.exp(-0.25j * dt * self.eps * self.k**2)
+        phase = -1j * dt / self.eps
+        workers = self.threads or None
+        every = self.kick_every(dt) if self.exchange else nsteps
+        blocks = [every] * (nsteps // every) + ([nsteps % every] if nsteps % every else [])
+
+        def fft(r):
+            return sfft.fft(r, axis=1, workers=workers, overwrite_x=True)
+
+        def ifft(c):
+            return sfft.ifft(c, axis=1, workers=workers, overwrite_x=True)
+
+        coef = fft(rows)
+        if self.exchange:
+            self._exchange_block(coef, lam, blocks[0] * dt / 2)
+        rows = ifft(coef * kin_half)
+        for b, size in enumerate(blocks):
+            nxt = blocks[b + 1] if b + 1 < len(blocks) else 0
+            for s in range(size):
+                rows *= np.exp(
+                    phase * self._potential((lam @ (rows.real**2 + rows.imag**2)) / self.N)
+                )
+                coef = fft(rows)
+                if s < size - 1:
+                    coef *= kin  # two fused kinetic half steps
+                else:
+                    coef *= kin_half
+                    if self.exchange:
+                        self._exchange_block(coef, lam, (size + nxt) * dt / 2)
+                    if nxt:
+                        coef *= kin_half
+                rows = ifft(coef)
         return rows
 
     def _potential(self, rho) -> np.ndarray:
@@ -486,8 +597,11 @@ class ModeHartreeFock:
         f(h[\omega])`, :math:`f` the occupation rule :func:`occupations`, until
         :math:`\|f(h[\omega]) - \omega\|_{HS} <` ``tol``. Returns ``(omega, energies, vectors)``
         of the final :math:`h[\omega]`."""
-        omega = np.zeros((self.K, self.K), dtype=complex)
-        e, u = np.linalg.eigh(self.h0)
+        if np.any(self.h0.imag):
+            e, u = np.linalg.eigh(self.h0)
+        else:  # a real trap: the real symmetric problem, twice as fast
+            e, u = np.linalg.eigh(self.h0.real)
+            u = u.astype(complex)
         omega = (u * occupations(e, self.N, edge)) @ u.conj().T
         if not self.vhat:
             return omega, e, u
