@@ -232,3 +232,61 @@ def test_fock_rejects_bad_sizes():
         fm.FermionFockSpace(5, 3)
     with pytest.raises(ValueError, match="exceeds"):
         fm.FermionFockSpace(12, 40)
+
+
+def test_trace_norm_paths_agree_with_singular_values():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(40, 40)) + 1j * rng.normal(size=(40, 40))
+    herm = a + a.conj().T
+    skew = a - a.conj().T  # a commutator of self-adjoint operators is skew-adjoint
+    for m in (herm, skew, a):
+        ref = np.sum(np.linalg.svd(m * 0.3, compute_uv=False))
+        assert abs(fm.trace_norm(m, 0.3) - ref) < 1e-12 * ref
+    # a Hermitian kernel made by a product (rounding breaks the symmetry slightly)
+    phi = np.linalg.qr(rng.normal(size=(60, 12)) + 1j * rng.normal(size=(60, 12)))[0]
+    om = (phi * np.linspace(0.1, 1, 12)) @ phi.conj().T
+    ref = np.sum(np.linalg.svd(om, compute_uv=False))
+    assert abs(fm.trace_norm(om) - ref) < 1e-12 * ref
+    assert abs(fm.trace_norm(om) - 6.6) < 1e-12  # the sum of the weights
+
+
+def test_grid_points_needed_is_fft_friendly():
+    for N in (1, 7, 12, 100, 256, 512, 1000):
+        n = hf.grid_points_needed(N, 1.6)
+        assert n % 16 == 0 and n >= max(3.2 * N, 2 * N)
+        m = n
+        for p in (2, 3, 5, 7):
+            while m % p == 0:
+                m //= p
+        assert m == 1, f"n = {n} has a prime factor > 7"
+        # the smallest such multiple of 16
+        assert all(not hf._smooth(k) for k in range(n - 16, int(3.2 * N) - 1, -16) if k > 0)
+    with pytest.raises(ValueError, match="multiple"):
+        hf.grid_points_needed(8, 1.6, multiple=0)
+
+
+def test_grid_state_by_fft_matches_the_dense_sum():
+    from mfcourse.course import lecture5 as l5
+
+    N = 12
+    solver, om, e, vec = l5.trap_ground_state(N, edge=0.15)
+    n = hf.grid_points_needed(N, 1.6)
+    x = hf.torus_grid(n)
+    E = np.exp(1j * np.outer(x, solver.modes)) / np.sqrt(2 * np.pi)
+    ref = E @ om @ E.conj().T
+    for eig in (None, (hf.occupations(e, N, 0.15), vec)):
+        st = l5.grid_state(N, solver, om, n, eig=eig)
+        assert np.max(np.abs(st.to_kernel() - ref)) < 1e-12 * np.abs(ref).max()
+    # fewer grid points than modes would alias two modes onto one: refused
+    with pytest.raises(ValueError, match="cannot carry"):
+        l5.grid_state(N, solver, om, 32)
+
+
+def test_exchange_effect_is_small_and_resolved_by_the_kicks():
+    from mfcourse.course import lecture5 as l5
+
+    r = l5.exchange_effect([12, 24], t_final=1.0)
+    assert np.all(r.kick_change < 0.05 * r.effect)
+    # eps^3: from 12 to 24 the effect drops by about 8
+    assert 5 < r.effect[0] / r.effect[1] < 12
+    assert l5.vlasov_grid_for(64) == (256, 512, 2.0) and l5.vlasov_grid_for(128)[0] == 512
