@@ -187,6 +187,29 @@ def test_ground_state_scf_is_self_consistent():
     assert abs(np.trace(om).real - N) < 1e-10
 
 
+def test_scf_diis_reaches_the_fixed_point_of_the_plain_map():
+    # lecture 5's trap with the attractive V = -cos x at N = 48: the answer is a fixed point of
+    # omega -> f(h[omega]) (aufbau and smooth occupations), a rank-N projection for aufbau
+    N = 48
+    M = 77
+    mhf = hf.ModeHartreeFock(
+        np.arange(-M, M + 1), N, interaction=PairInteraction({1: -1.0}), external=TRAP
+    )
+    for edge in (0.0, 0.15):
+        om, e, u = mhf.ground_state(edge, max_iter=40)
+        fixed = (u * hf.occupations(e, N, edge)) @ u.conj().T
+        assert np.linalg.norm(fixed - om) < 1e-10
+        h = mhf.hamiltonian(om)
+        assert np.max(np.abs(h @ om - om @ h)) < 1e-9
+        assert abs(np.trace(om).real - N) < 1e-9
+    lam = np.linalg.eigvalsh(mhf.ground_state()[0])
+    assert np.allclose(np.sort(lam)[-N:], 1) and np.allclose(np.sort(lam)[:-N], 0, atol=1e-10)
+    with pytest.raises(RuntimeError, match="did not converge in 1 iterations"):
+        mhf.ground_state(max_iter=1)
+    with pytest.raises(ValueError, match="depth"):
+        mhf.ground_state(depth=0)
+
+
 def test_occupations():
     e = np.linspace(0, 1, 50)
     lam = hf.occupations(e, 10)
