@@ -50,17 +50,23 @@ enters as *impulses* (multiple time stepping, the r-RESPA scheme of Tuckerman–
 kick of duration :math:`m\,dt` between two blocks of fast steps (on the Fourier coefficients,
 where :math:`e^{ikx}` is a cyclic shift, between two kinetic half steps), half kicks at the two
 ends; ``exchange_dt=None`` kicks every step (:math:`m = 1`). This pays because in this scaling
-exchange is slow and small: its symbol is
-:math:`\frac1N\sum_k\frac{v_k}{2}(W(x,v-\varepsilon k) + W(x,v+\varepsilon k)) =
-\frac{V(0)}{N}W + O(\varepsilon^2/N)` and the first part commutes with :math:`\omega` (Lecture 5
-§5, where the effect of exchange on :math:`\omega_t` is measured to scale like
-:math:`\varepsilon^3`). It does **not** pay for a few particles (for :math:`N = 1` exchange
-cancels the direct term exactly and must be applied with it), hence the default ``None``.
+exchange is slow and small: with :math:`W` the Wigner transform of :math:`\omega`, that of
+:math:`X` is :math:`\frac1N\sum_k\frac{v_k}{2}(W(x,v-\varepsilon k) + W(x,v+\varepsilon k)) =
+\frac{V(0)}{N}W + O(\varepsilon^2/N)` (formally, for smooth :math:`W`): :math:`X` is
+:math:`\frac{V(0)}{N}\omega`, which commutes with :math:`\omega`, plus an operator of symbol
+:math:`O(\varepsilon^2/N)` (Lecture 5 §5, where the effect of exchange on :math:`\omega_t` is
+measured to scale like :math:`\varepsilon^{3.1}`). It does **not** pay for a few particles (for
+:math:`N = 1` exchange cancels the direct term exactly and must be applied with it), hence the
+default ``None``.
 
 Every step is a unitary conjugation :math:`\omega \mapsto U\omega U^*`: trace, spectrum and hence
 the projection property :math:`\omega^2 = \omega` are conserved to rounding; the error is
-:math:`O(dt^2)` in the kinetic and direct parts and first order in the kick interval (frozen
-:math:`\omega`), with a constant proportional to :math:`|v_k|/N`.
+:math:`O(dt^2)` in the kinetic and direct parts and first order in the kick interval: freezing
+:math:`\omega` in :math:`X[\omega]` during a kick of length :math:`\Delta` errs by
+:math:`\frac{\Delta^2}{2}\frac{i}{\varepsilon}[X[\dot\omega],\omega] + O(\Delta^3)`,
+:math:`\dot\omega = \frac{i}{\varepsilon}[X[\omega],\omega]` (the exchange flow alone), a local
+error quadratic in the exchange term, hence in the :math:`v_k` (the product of the :math:`2K`
+pieces errs quadratically too, and alternating their order cancels its leading term).
 
 Ground states (:class:`ModeHartreeFock`): the same equation in the plane-wave basis
 :math:`e^{imx}/\sqrt{2\pi}`, :math:`|m| \le M`, where :math:`U`, :math:`V\star\rho` and
@@ -212,8 +218,9 @@ class HartreeFockGrid:
     interaction : :class:`~mfcourse.interaction.PairInteraction` or ``None``.
     external : optional external potential :math:`U(x_j)`.
     exchange : include :math:`-X` (``False`` gives the fermionic Hartree equation).
-    exchange_dt : the time between exchange kicks (multiple time stepping, module docstring);
-        ``None`` (default) kicks every step. Lecture 5 uses ``0.1`` for :math:`N \ge 12`.
+    exchange_dt : the time between exchange kicks (multiple time stepping, module docstring),
+        rounded down to a multiple of the step ``dt`` (at least one step); ``None`` (default)
+        kicks every step. Lecture 5 uses ``0.1`` for :math:`N \ge 12`.
     threads : BLAS threads and FFT workers for the stepping (default 1; see
         :meth:`blas_threads`).
     """
@@ -393,16 +400,18 @@ class HartreeFockGrid:
 
     def blas_threads(self, rank: int) -> int | None:
         """BLAS threads for the exchange products (and FFT workers): ``self.threads``
-        (default 1). Measured on the course's 2-core machine, N = 256: idle, two threads take
-        the step from 8.1 to 6.1 ms; under load (six other processes) two threads were three
-        times *slower* than one. ``threads = None`` leaves the library default."""
+        (default 1). Measured on the course's 2-core machine, N = 256, kicks every 0.1: idle,
+        7.4 ms a step with one thread and 7.3 ms with two; under load (six other processes) two
+        threads were three times *slower* than one. ``threads = None`` leaves the libraries'
+        defaults."""
         return self.threads
 
     def _steps(self, rows, lam, dt, nsteps):
         r"""The scheme of the module docstring, drift–kick–drift like lecture 1's Vlasov
-        solver: :math:`T_{1/2}X_{\Delta_0/2}T_{1/2}\,P\,T\,P\cdots P\,T_{1/2}
-        X_{(\Delta_0+\Delta_1)/2}T_{1/2}\,P\cdots` (blocks of :meth:`kick_every` steps; the
-        kicks act on the Fourier coefficients, between two kinetic half steps)."""
+        solver: :math:`X_{\Delta_0/2}T_{1/2}\,P\,T\,P\cdots P\,T_{1/2}
+        X_{(\Delta_0+\Delta_1)/2}T_{1/2}\,P\cdots` in the order applied, left first (blocks of
+        :meth:`kick_every` steps; the kicks act on the Fourier coefficients, between two
+        kinetic half steps; the last kick is a half kick)."""
         kin = np.exp(-0.5j * dt * self.eps * self.k**2)  # a whole kinetic step
         kin_half = np.exp(-0.25j * dt * self.eps * self.k**2)
         phase = -1j * dt / self.eps
