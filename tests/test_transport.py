@@ -354,3 +354,33 @@ def test_oversized_problems_are_refused_before_allocating():
     big = np.zeros((20_000, 2))
     with pytest.raises(ValueError, match=r"limit is 2.5e\+07 entries"):
         tr.w2(big, big, periodic=(0,))
+
+
+def test_circle_w1_weighted_against_the_simplex_and_sheets_alias():
+    from mfcourse.classical import sheets
+
+    assert sheets.circle_w1 is tr.circle_w1  # one implementation
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(-3, 9, 25), rng.uniform(0, 6, 40)  # positions are taken modulo L
+    wx, wy = rng.dirichlet(np.ones(25)), rng.dirichlet(np.ones(40))
+    L = 6.0
+    P = np.column_stack([np.mod(x, L), np.zeros(25)])
+    Q = np.column_stack([y, np.zeros(40)])
+    exact = tr.w1(P, Q, wx, wy, periodic=(0,), period=L)
+    assert tr.circle_w1(x, y, L, wy, x_weights=wx) == pytest.approx(exact, abs=1e-10)
+    # a Dirac against its antipode: half the circumference
+    assert tr.circle_w1([0.0], [3.0], L) == pytest.approx(3.0, abs=1e-14)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        (([0.1], [0.2], 0.0), {}, "length"),
+        (([0.1], [np.nan]), {}, "y contains NaN"),
+        (([0.1, 0.2], [0.2]), {"x_weights": [0.5, 0.6]}, "x_weights sums"),
+        ((np.zeros((2, 2)), [0.2]), {}, "1D samples"),
+    ],
+)
+def test_circle_w1_refuses(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        tr.circle_w1(*args, **kwargs)

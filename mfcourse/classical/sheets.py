@@ -78,6 +78,8 @@ from dataclasses import dataclass, field
 import numba as nb
 import numpy as np
 
+from mfcourse import transport as _transport
+
 __all__ = [
     "ColdEulerPoisson",
     "SheetModel",
@@ -777,32 +779,6 @@ def modulated_energy_terms(x, v, ep: ColdEulerPoisson, t: float) -> dict:
 
 
 # ------------------------------------------------------------------------------ distances
-def circle_w1(x, y, length: float = TWO_PI, y_weights=None) -> float:
-    r"""Exact :math:`W_1` between two measures on the circle :math:`\mathbb{R}/L\mathbb{Z}`
-    (uniform weights on ``x``; ``y`` uniform or weighted), normalised to probability:
-
-    .. math:: W_1 = \min_c \int_0^L |F_x(s) - F_y(s) - c|\,ds ,
-
-    the minimum attained at a median of :math:`F_x - F_y` (Rabin, Delon & Gousseau 2011).
-    The cumulative distribution functions are compared exactly on the union of the atoms."""
-    length = _check_length(length)
-    x = np.sort(np.mod(_check_positions(x, "x"), length))
-    y = np.mod(_check_positions(y, "y"), length)
-    wy = np.full(y.size, 1.0 / y.size) if y_weights is None else np.asarray(y_weights, float)
-    if wy.shape != y.shape or np.any(wy < 0) or not np.isclose(wy.sum(), 1.0):
-        raise ValueError("y_weights must be a probability vector of the size of y")
-    oy = np.argsort(y, kind="stable")
-    y, wy = y[oy], wy[oy]
-    pts = np.concatenate([x, y])
-    jumps = np.concatenate([np.full(x.size, 1.0 / x.size), -wy])
-    order = np.argsort(pts, kind="stable")
-    pts, jumps = pts[order], jumps[order]
-    diff = np.cumsum(jumps)  # F_x - F_y on [pts_i, pts_{i+1})
-    seg = np.diff(np.concatenate([pts, [length]]))
-    diff_all = np.concatenate([[0.0], diff])
-    seg_all = np.concatenate([[pts[0]], seg])
-    # weighted median of diff_all with weights seg_all
-    o = np.argsort(diff_all)
-    cw = np.cumsum(seg_all[o])
-    c = diff_all[o][np.searchsorted(cw, 0.5 * cw[-1])]
-    return float(np.sum(seg_all * np.abs(diff_all - c)))
+# W_1 on the circle lives with the course's other optimal-transport code (one concept, one
+# place); re-exported here, where lecture 7 first needs it.
+circle_w1 = _transport.circle_w1

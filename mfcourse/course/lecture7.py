@@ -118,9 +118,9 @@ def cold_study(
             fc[i] += run.first_crossing / n_seeds
             for j, t in enumerate(times):
                 x, v = run.x[j], run.v[j]
-                W[i, j] += sh.circle_w1(x, ep.X(t, a_curve), L) / n_seeds
+                W[i, j] += tr.circle_w1(x, ep.X(t, a_curve), L) / n_seeds
                 if ref is not None:
-                    R[i, j] += sh.circle_w1(x, ref.x[j], L) / n_seeds
+                    R[i, j] += tr.circle_w1(x, ref.x[j], L) / n_seeds
                 if before[j]:
                     kin, pot = sh.modulated_energy(x, v, ep, t)
                     H[i, j] += (kin + pot) / n_seeds
@@ -155,7 +155,7 @@ def audit_terms(amplitude: float, n: int, times, placement: str = "iid", seed: i
         w, diff, _ = sh._field_difference_nodes(run.x[j], ep, t)
         out["l1"][j] = float(np.sum(w * np.abs(diff)))
         out["l2"][j] = math.sqrt(float(np.sum(w * diff * diff)))
-        out["w1"][j] = sh.circle_w1(run.x[j], ep.X(t, a_curve), ep.length)
+        out["w1"][j] = tr.circle_w1(run.x[j], ep.X(t, a_curve), ep.length)
     out["bound"] = out["H"][0] * gronwall_factor(ep, times)
     out["times"] = times
     return out
