@@ -73,8 +73,10 @@ __all__ = [
 ]
 
 
-#: Largest number of Fourier modes :func:`pair_modes` computes (8 bytes each).
-MAX_MODES = 10**8
+#: Largest number of Fourier modes :func:`pair_modes` computes: it holds about eight float
+#: arrays of that length at once (10**7 modes: ~0.6 GB; 10**8 exhausted a 23 GB machine under
+#: the property tests). Enough for sigma >= 1e-6 in :func:`pair_l2_norm`.
+MAX_MODES = 10**7
 
 
 def _check_N_t(N, t):
@@ -161,7 +163,11 @@ def pair_modes(N: int, t: float, sigma: float, kmax: int) -> np.ndarray:
     if not isinstance(kmax, int | np.integer) or kmax < 1:
         raise ValueError(f"kmax must be an integer >= 1, got {kmax!r}")
     if kmax > MAX_MODES:
-        raise ValueError(f"kmax = {kmax} exceeds the limit {MAX_MODES} (copying.MAX_MODES)")
+        raise ValueError(
+            f"kmax = {kmax} exceeds the limit {MAX_MODES} (copying.MAX_MODES, about "
+            f"{8 * 8 * MAX_MODES / 1e9:.1f} GB of working memory); for sigma > 0 about "
+            "9.2 / sigma modes are needed"
+        )
     k = np.arange(int(kmax) + 1, dtype=float)
     rho = np.exp(-0.5 * (sigma * k) ** 2)
     alpha = 2.0 * rho / (N - 1)
@@ -175,7 +181,13 @@ def _kmax_for(sigma: float) -> int:
     """Enough modes that rho_k = exp(-sigma^2 k^2 / 2) < 1e-18 beyond them."""
     if sigma <= 0:
         raise ValueError("sigma must be > 0 here: for sigma = 0 the pair correlation is singular")
-    return int(math.ceil(9.2 / sigma)) + 8
+    need = 9.2 / sigma + 8  # may be inf for subnormal sigma: compare before converting
+    if not need <= MAX_MODES:
+        raise ValueError(
+            f"sigma = {sigma!r} needs about {need:.3g} Fourier modes, more than the limit "
+            f"{MAX_MODES} (copying.MAX_MODES): sigma must be >= {9.2 / (MAX_MODES - 8):.2g}"
+        )
+    return int(math.ceil(need))
 
 
 def pair_l2_norm(N: int, t: float, sigma: float) -> float:

@@ -70,8 +70,10 @@ def torus_difference(x, y, period: float = TWO_PI) -> np.ndarray:
         raise ValueError(f"period must be > 0, got {period!r}")
     if not np.isfinite(period):
         raise ValueError(f"period must be finite, got {period!r}")
-    d = finite_array(x, "x") - finite_array(y, "y")
-    return np.mod(d + period / 2, period) - period / 2
+    r = np.mod(finite_array(x, "x") - finite_array(y, "y"), period)  # exact in IEEE arithmetic
+    # r - period is exact for r >= period/2 (Sterbenz), so |result| equals torus_distance
+    # exactly, at every magnitude (shifting by period/2 first rounds for |x - y| >> period)
+    return np.where(r >= period / 2, r - period, r)
 
 
 # ------------------------------------------------------------------------------------------

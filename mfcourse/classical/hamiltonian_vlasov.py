@@ -93,6 +93,7 @@ __all__ = [
     "pickl_monte_carlo",
     "quadrature_nodes",
     "theorem_4_8_rate",
+    "two_body_state",
     "check_alpha",
     "velocity_fourier",
     "xi_grid",
@@ -627,8 +628,26 @@ def _steps(t, dt):
     return n, (t / n if n else dt)
 
 
-def _two_body_state(root, grid, interaction, t, dt, stride):
-    """alpha_2(t) on all pairs of quadrature nodes: (g[a, b], xq, vq, w)."""
+def two_body_state(
+    root: ComplexRoot,
+    grid: PhaseGrid,
+    interaction: PairInteraction,
+    t: float,
+    dt: float,
+    stride: tuple[int, int] = (2, 2),
+):
+    r"""The two-particle solution of the Hamiltonian Vlasov hierarchy for :math:`N = 2` on all
+    pairs of quadrature nodes (Lecture 6 §4, Neiss–Pickl §4): the product of the initial root
+    transported back along the two-body flow,
+
+    .. math:: \alpha_2(t, z_1, z_2) = \mathring\alpha(Y_1)\,\mathring\alpha(Y_2),\qquad
+        (Y_1, Y_2) = \Phi_2^{-t}(z_1, z_2),
+
+    :math:`\Phi_2` the Newton flow of two particles with the pair interaction (backward by
+    :func:`nbody_backward`, steps of at most ``dt``). Returns ``(g, xq, vq, w)``: ``g[a, b] =``
+    :math:`\alpha_2(t, z_a, z_b)` on the nodes ``(xq, vq)`` of :func:`quadrature_nodes` with
+    weight ``w``. Memory grows like the square of the number of nodes (refused above 2 GB)."""
+    root = _check_root(root)
     xq, vq, w, _ = quadrature_nodes(grid, stride)
     G = xq.size
     n, h = _steps(t, dt)
@@ -660,7 +679,7 @@ def pickl_exact_two(
     of :math:`\alpha_2`."""
     root = _check_root(root)
     _, _, _, refs = _reference_nodes(alpha_t, grid, stride)
-    g, _, _, w = _two_body_state(root, grid, interaction, t, dt, stride)
+    g, _, _, w = two_body_state(root, grid, interaction, t, dt, stride)
     norm2 = float(np.sum(np.abs(g) ** 2)) * w * w
     q1, p12 = [], []
     for r in refs:
@@ -706,7 +725,7 @@ def lemma_4_4_two(
     coarse = PhaseGrid(grid.nx // sx, grid.nv // sv, grid.v_max, grid.length)
     a_t = _as_list(alpha_t, grid)[0][::sx, ::sv]
     phi = velocity_fourier(a_t, coarse)
-    g, _, _, _ = _two_body_state(root, grid, interaction, t, dt, stride)
+    g, _, _, _ = two_body_state(root, grid, interaction, t, dt, stride)
     nx, nv = coarse.nx, coarse.nv
     psi = g.reshape(nx, nv, nx, nv)
     xi = xi_grid(coarse)

@@ -30,7 +30,7 @@ VARIANTS = {
         "source": (
             "def alpha_two(root, xq, vq, interaction, t, dt):\n"
             "    H, root_, grid, dt_ = lecture6.setup(nx=32, nv=64)\n"
-            "    return hv._two_body_state(root, grid, interaction, t, dt, (4, 4))[0]\n"
+            "    return hv.two_body_state(root, grid, interaction, t, dt, (4, 4))[0]\n"
         ),
     },
     # (b) forgets to normalise the reference state
