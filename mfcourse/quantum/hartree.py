@@ -243,6 +243,10 @@ def hartree_density_matrix(psi) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # Hartree on a periodic grid
 # ----------------------------------------------------------------------------------------------
+#: Largest :class:`PeriodicGrid` (2**26 points: 1 GiB for one complex wave function).
+MAX_GRID_POINTS = 2**26
+
+
 @dataclass(frozen=True)
 class PeriodicGrid:
     r"""M equispaced points :math:`x_j=x_0+jL/M` on a periodic interval of length L
@@ -258,6 +262,17 @@ class PeriodicGrid:
             raise ValueError(f"grid size M must be an integer >= 4, got {self.M!r}")
         if not (np.isfinite(self.length) and self.length > 0):
             raise ValueError(f"length must be > 0, got {self.length!r}")
+        if self.M > MAX_GRID_POINTS:
+            raise ValueError(
+                f"grid size M = {self.M} exceeds the limit {MAX_GRID_POINTS} "
+                f"(hartree.MAX_GRID_POINTS: one complex wave function is 16 bytes a point)"
+            )
+        # the spacing and the largest wavenumber pi/dx must be ordinary floating-point numbers
+        if not (self.dx >= np.finfo(float).tiny and np.isfinite(np.pi / self.dx)):
+            raise ValueError(
+                f"length = {self.length!r} over M = {self.M} points gives the spacing "
+                f"{self.dx!r}, below the floating-point range; use a longer interval"
+            )
 
     @property
     def dx(self) -> float:
