@@ -10,11 +10,9 @@ def _hf_setup(N: int, **options):
     from mfcourse.course import lecture5 as l5
     from mfcourse.quantum import hartree_fock as hf
 
-    n = hf.grid_points_needed(N, l5.MODEL["p_max"])
-    solver, om, e, vec = l5.trap_ground_state(N)
-    st = l5.grid_state(N, solver, om, n, eig=(hf.occupations(e, N), vec))
-    g = hf.HartreeFockGrid(hf.torus_grid(n), N, interaction=l5.interaction(), **options)
-    return g, st, n
+    st = l5.released_state(N, edge=0.0)  # the Fermi sea: a projection
+    g = hf.HartreeFockGrid(hf.torus_grid(st.n), N, interaction=l5.interaction(), **options)
+    return g, st, st.n
 
 
 def bench_hartree_fock_N256():

@@ -267,6 +267,16 @@ def wigner_of(state: MixedState, x, N: int):
     return fm.wigner_n(state.to_kernel(), x, N, check=False, periodic=True)  # states on the torus
 
 
+def released_state(N: int, edge: float = MODEL["edge"]) -> MixedState:
+    r"""The state released in the quench: the trap's ground state of :func:`trap_ground_state`
+    (``edge = 0`` the Fermi sea) as orbitals on the grid of
+    :func:`~mfcourse.quantum.hartree_fock.grid_points_needed` for :math:`|v| \le p_{\max}`."""
+    N = fm.check_particle_number(N)
+    n = hf.grid_points_needed(N, MODEL["p_max"])
+    solver, om, e, vec = trap_ground_state(N, edge=edge)
+    return grid_state(N, solver, om, n, eig=(hf.occupations(e, N, edge), vec))
+
+
 def vlasov_grid_for(N: int) -> tuple[int, int, float]:
     r"""The Vlasov reference grid of the quench, ``(nx, nv, v_max)``: fine enough that refining
     it moves the measured distances by a small fraction of themselves. Measured at
@@ -308,10 +318,8 @@ def quench_run(
 
     t0 = time.perf_counter()
     N = fm.check_particle_number(N)
-    n = hf.grid_points_needed(N, MODEL["p_max"])
-    solver, om, e, vec = trap_ground_state(N, edge=edge)
-    st = grid_state(N, solver, om, n, eig=(hf.occupations(e, N, edge), vec))
-    x = hf.torus_grid(n)
+    st = released_state(N, edge)
+    x = hf.torus_grid(st.n)
     V = interaction()
     hfs = hf.HartreeFockGrid(x, N, interaction=V, exchange_dt=exchange_dt)
     run = hfs.evolve(st, t_final, dt, n_save=n_save)
@@ -398,10 +406,8 @@ def exchange_effect(
     steps = round(t_final / dt)
     for i, N in enumerate(Ns):
         N = int(N)
-        n = hf.grid_points_needed(N, MODEL["p_max"])
-        solver, om, e, vec = trap_ground_state(N, edge=edge)
-        st = grid_state(N, solver, om, n, eig=(hf.occupations(e, N, edge), vec))
-        x = hf.torus_grid(n)
+        st = released_state(N, edge)
+        x = hf.torus_grid(st.n)
         out = {}
         for key, kw in {
             "hf": {"exchange_dt": exchange_dt},
